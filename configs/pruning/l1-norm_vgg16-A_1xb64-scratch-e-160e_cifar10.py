@@ -1,0 +1,4 @@
+# Table 3.1, vgg16-A Scratch-E: the pruned architecture trained from scratch for
+# the epochs of the unpruned model (160, lr steps [80, 120]).
+_base_ = ['./l1-norm_vgg16_1xb64-160e_cifar10.py']
+model = dict(backbone=dict(spec='cifar-vgg16-A'), head=dict(in_channels=256))

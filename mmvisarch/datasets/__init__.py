@@ -1,0 +1,1 @@
+"""Datasets: toy-data generators (no registered dataset classes yet)."""

@@ -1,0 +1,28 @@
+"""Small file helpers shared by the toy-data writers."""
+import json
+import os
+import os.path as osp
+import tempfile
+
+import numpy as np
+from PIL import Image
+
+
+def save_image(array: np.ndarray, path: str) -> None:
+    os.makedirs(osp.dirname(path), exist_ok=True)
+    kwargs = dict(quality=95) if path.endswith('.jpg') else {}
+    Image.fromarray(array).save(path, **kwargs)
+
+
+def save_json(obj, path: str) -> None:
+    """Write JSON atomically (a reader never sees half a file)."""
+    os.makedirs(osp.dirname(path), exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=osp.dirname(path), suffix='.tmp')
+    with os.fdopen(fd, 'w') as f:
+        json.dump(obj, f)
+    os.replace(tmp, path)
+
+
+def split_rng(seed: int, name: str, split: str) -> np.random.Generator:
+    """A generator per (dataset, split): splits never share images."""
+    return np.random.default_rng([seed, sum(map(ord, name)), sum(map(ord, split))])

@@ -1,0 +1,3 @@
+"""Training machinery: optimizer-wrapper constructors and hooks (registered on import)."""
+from .hooks import *  # noqa: F401,F403
+from .optimizers import *  # noqa: F401,F403

@@ -1,0 +1,2 @@
+"""Metrics of mmvisarch (METRICS registry); host-bound metrics import their host."""
+from .anytime_metric import AnytimeMetric  # noqa: F401

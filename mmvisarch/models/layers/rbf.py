@@ -1,0 +1,106 @@
+"""RBF interpolation of masked-out feature positions (ADP-C, Eq. 2.4-2.6).
+
+Liu, "Efficient and Scalable Neural Architectures for Visual Recognition"
+(dissertation, 2022), chapter 2 "Anytime Dense Prediction by Confidence",
+Sec. 2.3.4; reference code: github.com/liuzhuang13/anytime
+(``lib/models/model_anytime.py``, ``conv_mask_uniform``).
+
+The RBF kernel ``exp(-lambda^2 ||p - s||^2)`` is separable into
+``exp(-lambda^2 dy^2) * exp(-lambda^2 dx^2)``, so the weighted sums of Eq. 2.5
+are computed with two depthwise 1-D convolutions of length ``2r + 1``
+(``4r + 2`` multiply-adds per value instead of ``(2r + 1)^2``).
+"""
+import torch
+import torch.nn.functional as F
+
+
+def _check_radius(radius: int) -> None:
+    if not isinstance(radius, int) or isinstance(radius, bool) or radius < 1:
+        raise ValueError(f'radius must be an integer >= 1 (the neighbourhood is '
+                         f'||s - p||_inf <= radius), got {radius!r}')
+
+
+def _separable_window_sum(x: torch.Tensor, kernel1d: torch.Tensor) -> torch.Tensor:
+    """Sum of ``K(dy) K(dx) x(p + d)`` over the square window (zero padding)."""
+    channels = x.shape[1]
+    size = kernel1d.numel()
+    pad = size // 2
+    k_h = kernel1d.view(1, 1, size, 1).expand(channels, 1, size, 1)
+    k_w = kernel1d.view(1, 1, 1, size).expand(channels, 1, 1, size)
+    x = F.conv2d(x, k_h.to(x.dtype), padding=(pad, 0), groups=channels)
+    return F.conv2d(x, k_w.to(x.dtype), padding=(0, pad), groups=channels)
+
+
+def _window_sum_1d(length: int, kernel1d: torch.Tensor) -> torch.Tensor:
+    """For each index, the sum of the taps that land inside ``[0, length)``."""
+    ones = kernel1d.new_ones(1, 1, length)
+    return F.conv1d(ones, kernel1d.view(1, 1, -1), padding=kernel1d.numel() // 2).view(length)
+
+
+def rbf_interpolate(feat: torch.Tensor,
+                    mask: torch.Tensor,
+                    lam: torch.Tensor | float,
+                    radius: int = 7) -> torch.Tensor:
+    """Fill masked-out positions by RBF-weighted averages of their neighbours.
+
+    Implements Eq. 2.4-2.6: at positions with ``mask == 0``
+
+    ``I(f)(p) = sum_{s in Omega(p)} W(p, s) f(s) / sum_{s in Omega(p)} W(p, s)``,
+    ``W(p, s) = exp(-lambda^2 ||p - s||_2^2)``,
+    ``Omega(p) = {s in image : ||s - p||_inf <= radius, s != p}``,
+
+    where masked-out neighbours enter with value 0 (the paper: "masked-out
+    features still participate ... as inputs with values of 0"). Positions with
+    ``mask == 1`` keep ``feat`` unchanged.
+
+    Args:
+        feat (Tensor): Features ``(N, C, H, W)``.
+        mask (Tensor): ``(N, 1, H, W)`` or ``(N, H, W)``; 1 (True) marks a
+            computed position, 0 a masked-out one.
+        lam (Tensor | float): The RBF scale lambda (learnable in ADP-C).
+        radius (int): Neighbourhood radius r (L-inf). Defaults to 7.
+
+    Returns:
+        Tensor: ``(N, C, H, W)`` features with masked positions interpolated.
+    """
+    _check_radius(radius)
+    if feat.dim() != 4:
+        raise ValueError(f'feat must be (N, C, H, W), got shape {tuple(feat.shape)}')
+    if mask.dim() == 3:
+        mask = mask.unsqueeze(1)
+    if mask.shape[0] != feat.shape[0] or mask.shape[1] != 1 or mask.shape[2:] != feat.shape[2:]:
+        raise ValueError(f'mask must be (N, 1, H, W) or (N, H, W) matching feat '
+                         f'{tuple(feat.shape)}, got {tuple(mask.shape)}')
+    mask = mask.to(feat.dtype)
+    lam = torch.as_tensor(lam, dtype=feat.dtype, device=feat.device)
+    offsets = torch.arange(-radius, radius + 1, dtype=feat.dtype, device=feat.device)
+    kernel1d = torch.exp(-(lam ** 2) * offsets ** 2)
+    # Taps that underflow to exactly 0 contribute nothing (nor gradient): drop them.
+    reach = int((kernel1d[radius:] > 0).sum().item()) - 1
+    if reach < radius:
+        kernel1d = kernel1d[radius - reach:radius + reach + 1]
+    # Numerator: the centre weight is exp(0) = 1, and the centre value of a
+    # masked-out position is 0, so the full window sum equals the sum over
+    # Omega(p) wherever it is used.
+    numerator = _separable_window_sum(feat * mask, kernel1d)
+    # Denominator: total weight of the in-image neighbours, centre excluded;
+    # separable too, so an outer product of per-row and per-column sums.
+    h, w = feat.shape[2:]
+    rows = _window_sum_1d(h, kernel1d)
+    cols = _window_sum_1d(w, kernel1d)
+    denominator = (rows[:, None] * cols[None, :] - 1.0).view(1, 1, h, w)
+    filled = numerator / denominator.clamp_min(torch.finfo(feat.dtype).tiny)
+    return feat * mask + filled * (1.0 - mask)
+
+
+def rbf_interpolation_macs(num_masked: int, channels: int, radius: int) -> int:
+    """Multiply-adds of the RBF fill at ``num_masked`` positions (FLOPs convention).
+
+    The window sum of Eq. 2.5 is separable (two 1-D passes of ``2r + 1`` taps),
+    so filling one masked value costs ``2 (2r + 1)`` multiply-adds per channel
+    (the denominator depends on the position only and is shared by all
+    channels). Computed positions cost nothing here; this is the interpolation
+    term added to the convolution FLOPs of ADP-C (Sec. 2.4.4, Table 2.3).
+    """
+    _check_radius(radius)
+    return int(num_masked) * int(channels) * 2 * (2 * radius + 1)

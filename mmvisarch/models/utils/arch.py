@@ -1,0 +1,46 @@
+"""Helpers every backbone shares: resolving ``arch`` and ``out_indices``."""
+from typing import Dict, Iterable, Sequence, Tuple, Union
+
+
+def resolve_arch(arch: Union[str, dict], arch_zoo: Dict[str, dict],
+                 required_keys: Iterable[str], model_name: str) -> dict:
+    """Return the arch settings for a zoo name or a user dict.
+
+    Raises:
+        ValueError: naming the valid arch names, or the missing keys of a dict.
+    """
+    if isinstance(arch, str):
+        key = arch.lower()
+        if key not in arch_zoo:
+            raise ValueError(f'Unknown {model_name} arch {arch!r}; valid names are '
+                             f'{sorted(arch_zoo)}, or a dict with keys {sorted(required_keys)}.')
+        return dict(arch_zoo[key])
+    if isinstance(arch, dict):
+        missing = set(required_keys) - set(arch)
+        if missing:
+            raise ValueError(f'A custom {model_name} arch dict needs the keys '
+                             f'{sorted(required_keys)}; missing {sorted(missing)}.')
+        return dict(arch)
+    raise TypeError(f'{model_name} arch must be a str or a dict, got {type(arch).__name__}.')
+
+
+def normalize_out_indices(out_indices: Union[int, Sequence[int]], num_stages: int,
+                          model_name: str) -> Tuple[int, ...]:
+    """Turn ``out_indices`` (int or sequence, negatives allowed) into a sorted tuple.
+
+    Raises:
+        ValueError: when an index falls outside ``[-num_stages, num_stages)``.
+    """
+    indices = [out_indices] if isinstance(out_indices, int) else list(out_indices)
+    if not indices:
+        raise ValueError(f'{model_name} out_indices must not be empty.')
+    normalized = []
+    for index in indices:
+        if not -num_stages <= index < num_stages:
+            raise ValueError(f'{model_name} out_indices {tuple(indices)} has {index}, out of '
+                             f'range: this model has {num_stages} stages, so valid indices are '
+                             f'0..{num_stages - 1} or -{num_stages}..-1.')
+        normalized.append(index % num_stages)
+    if len(set(normalized)) != len(normalized):
+        raise ValueError(f'{model_name} out_indices {tuple(indices)} names a stage twice.')
+    return tuple(sorted(normalized))

@@ -1,0 +1,65 @@
+"""Inference throughput (images/s) of the model of any config.
+
+    python tools/analysis/benchmark.py CONFIG [--shape H W] [--batch-size 8]
+        [--warmup 5] [--iters 20] [--channels-last] [--amp {bf16,fp16}] [--device cpu|cuda]
+
+The chapter measures classifier throughput at a fixed batch after warm-up
+(V100 in Table 4.1; A100 with TF32 and channels-last in Table 4.12). The model
+runs its host's inference path (see :func:`mmvisarch.analysis.complexity.inference_module`)
+on a random batch; weights are not loaded (speed does not depend on them).
+"""
+import argparse
+import os.path as osp
+import sys
+
+import torch
+from mmengine.config import Config, DictAction
+from mmengine.model import revert_sync_batchnorm
+
+sys.path.insert(0, osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
+import mmvisarch  # noqa: E402,F401  (registry scope)
+from mmvisarch.analysis.complexity import (AMP_DTYPES, build_model_from_config,  # noqa: E402
+                                           inference_module, measure_throughput)
+
+
+def parse_args(argv=None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description='Measure inference throughput of a model.')
+    parser.add_argument('config', help='config file path')
+    parser.add_argument('--shape', type=int, nargs='+', default=[224],
+                        help='input height and width (one value: a square). Defaults to 224.')
+    parser.add_argument('--batch-size', type=int, default=8, help='fixed batch size')
+    parser.add_argument('--warmup', type=int, default=5, help='untimed iterations')
+    parser.add_argument('--iters', type=int, default=20, help='timed iterations')
+    parser.add_argument('--channels-last', action='store_true', help='channels-last memory')
+    parser.add_argument('--amp', choices=sorted(AMP_DTYPES), help='autocast dtype')
+    parser.add_argument('--device', default='cuda' if torch.cuda.is_available() else 'cpu')
+    parser.add_argument('--cfg-options', nargs='+', action=DictAction,
+                        help='override config settings, key=value')
+    args = parser.parse_args(argv)
+    if len(args.shape) not in (1, 2):
+        parser.error(f'--shape takes H W or one size, got {args.shape}')
+    if args.batch_size < 1:
+        parser.error(f'--batch-size must be >= 1, got {args.batch_size}')
+    return args
+
+
+def main(argv=None) -> None:
+    args = parse_args(argv)
+    if not osp.isfile(args.config):
+        raise FileNotFoundError(f'config file {args.config!r} does not exist.')
+    cfg = Config.fromfile(args.config)
+    if args.cfg_options:
+        cfg.merge_from_dict(args.cfg_options)
+    h, w = args.shape * 2 if len(args.shape) == 1 else args.shape
+    model = revert_sync_batchnorm(build_model_from_config(cfg)).to(args.device).eval()
+    module = inference_module(model, h, w)
+    inputs = torch.randn(args.batch_size, 3, h, w, device=args.device)
+    speed = measure_throughput(module, inputs, args.warmup, args.iters, amp=args.amp,
+                               channels_last=args.channels_last, progress=True)
+    print(f'\nDevice: {args.device}, batch {args.batch_size}, input {h}x{w}, '
+          f'amp {args.amp or "off"}, channels_last {args.channels_last}')
+    print(f'Throughput: {speed:.1f} images/s')
+
+
+if __name__ == '__main__':
+    main()
