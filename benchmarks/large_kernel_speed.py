@@ -1,4 +1,4 @@
-"""Large depthwise kernels without a CUDA extension: which implementation, and what decomposition buys.
+"""Large depthwise kernels without a CUDA extension: best implementation, decomposition gain.
 
     python benchmarks/large_kernel_speed.py [--channels 128] [--batch 2] [--repeats 5] [--no-write]
 

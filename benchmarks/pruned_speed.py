@@ -8,9 +8,10 @@ the paper's resolution (32 px CIFAR, 224 px ImageNet); the FLOPs ratio is
 shown beside the measured speed ratio. Results go to the "Pruned backbones"
 section of docs/benchmarks.md.
 
-    python benchmarks/pruned_speed.py [--batch 1 --repeats 5 --presets resnet34-A ...]
+    python benchmarks/pruned_speed.py [--batch 1 --repeats 7 --threads 1 --presets resnet34-A ...]
 """
 import argparse
+import os
 import os.path as osp
 import statistics
 import sys
@@ -33,9 +34,12 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     parser.add_argument('--presets', nargs='*', default=None, help='defaults to all presets')
     parser.add_argument('--batch', type=int, default=1)
-    parser.add_argument('--repeats', type=int, default=5)
+    parser.add_argument('--repeats', type=int, default=7)
+    parser.add_argument('--threads', type=int, default=1,
+                        help='torch threads (1 is steadier on a shared machine)')
     parser.add_argument('--no-write', action='store_true', help='print only')
     args = parser.parse_args(argv)
+    torch.set_num_threads(args.threads)
     torch.manual_seed(0)
     rows = []
     for name in args.presets or list_presets():
@@ -51,9 +55,12 @@ def main(argv=None):
         rows.append((name, size, t_full, t_pruned, t_full / t_pruned, flops_ratio))
         print(f'{name:22s} {t_full:9.2f} ms {t_pruned:9.2f} ms  speed-up {t_full / t_pruned:.2f}x '
               f'(FLOPs {flops_ratio:.2f}x)')
-    body = [f'Machine: {machine()}. Backbones only (no classifier), batch {args.batch}, fp32, '
-            f'median of {args.repeats} interleaved runs; each preset timed beside its unpruned '
-            'model in the same run.', '',
+    load = os.getloadavg()[0] if hasattr(os, 'getloadavg') else float('nan')
+    body = [f'Machine: {machine()}, load average {load:.1f} at the end of the run. Backbones '
+            f'only (no classifier), batch {args.batch}, fp32, median of {args.repeats} '
+            'interleaved runs; each preset timed beside its unpruned model in the same run. '
+            'Compare the two right-hand columns: small CIFAR nets at batch 1 are bound by '
+            'per-layer overhead, not FLOPs, so their speed-up stays below the FLOPs ratio.', '',
             '| preset | input | unpruned (ms) | pruned (ms) | measured speed-up | FLOPs ratio |',
             '|---|---|---|---|---|---|']
     body += [f'| {n} | {s}px | {a:.2f} | {b:.2f} | {r:.2f}x | {f:.2f}x |'

@@ -1,5 +1,6 @@
 """ADP-C models: anytime HRNet, exit heads, per-exit losses, CA (Eq. 2.1-2.7)."""
 import copy
+import functools
 import os.path as osp
 
 import pytest
@@ -20,9 +21,13 @@ REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 TOY = osp.join(REPO, 'configs/adpc/toy/adpc_hrnet-tiny_1xb2-20i_cityscapes-toy-64x128.py')
 
 
+@functools.lru_cache(maxsize=1)
+def _toy_model() -> dict:
+    return Config.fromfile(TOY).model.to_dict()
+
+
 def toy_model_cfg(**overrides) -> dict:
-    cfg = Config.fromfile(TOY)
-    model = copy.deepcopy(cfg.model.to_dict() if hasattr(cfg.model, 'to_dict') else cfg.model)
+    model = copy.deepcopy(_toy_model())
     model.update(overrides)
     return model
 
@@ -30,9 +35,7 @@ def toy_model_cfg(**overrides) -> dict:
 def build(model_cfg: dict, seed: int = 0):
     init_default_scope('mmseg')
     torch.manual_seed(seed)
-    model = MODELS.build(model_cfg)
-    model.init_weights()
-    return model
+    return MODELS.build(model_cfg)
 
 
 def data_samples(n: int, h: int, w: int, seed: int = 0):
@@ -87,8 +90,8 @@ def test_wrong_number_of_exit_heads():
 
 
 def test_per_exit_losses_and_weights():
-    x = torch.randn(2, 3, 64, 64)
-    samples = data_samples(2, 64, 64)
+    x = torch.randn(2, 3, 32, 32)
+    samples = data_samples(2, 32, 32)
     losses = build(toy_model_cfg(adaptivity=None)).train().loss(x, samples)
     assert {f'loss_ce_exit{i}' for i in range(1, 5)} <= set(losses)
     assert {f'acc_seg_exit{i}' for i in range(1, 5)} <= set(losses)
@@ -175,17 +178,17 @@ def _wide_cfg(threshold: float) -> dict:
 
 
 def test_lower_threshold_never_increases_flops():
-    base = build(_wide_cfg(0.9))
-    x = torch.randn(1, 3, 64, 128, generator=torch.Generator().manual_seed(3))
+    model = build(_wide_cfg(1.0)).eval()
+    x = torch.randn(1, 3, 64, 64, generator=torch.Generator().manual_seed(3))
     previous = None
-    for threshold in (1.0, 0.5, 0.2, 0.1, 0.06):
-        model = build(_wide_cfg(threshold)).eval()
-        model.load_state_dict(base.state_dict())
+    for threshold in (1.0, 0.3, 0.1, 0.06):
+        model.adaptivity.threshold = threshold
         gflops = count_exit_gflops(model, x)
         if previous is not None:
             assert all(g <= p + 1e-12 for g, p in zip(gflops, previous)), (threshold, gflops)
         previous = gflops
-    dense = count_exit_gflops(build(_wide_cfg(1.0)).eval(), x)
+    model.adaptivity.enabled = False
+    dense = count_exit_gflops(model, x)
     assert previous[-1] < dense[-1]
 
 
@@ -194,3 +197,53 @@ def test_dense_counter_matches_mmengine_flop_analyzer(ee_model):
     ours = count_exit_gflops(ee_model, x)
     traced = dense_exit_gflops(ee_model, (1, 3, 64, 64))
     assert ours == pytest.approx(traced, rel=1e-6)
+
+
+def test_anytime_metric_per_exit_iou_and_gflops():
+    from mmvisarch.evaluation import AnytimeMetric
+    metric = AnytimeMetric(metric=dict(type='mmseg.IoUMetric', iou_metrics=['mIoU']),
+                           pred_key='pred_sem_seg', num_exits=2)
+    metric.dataset_meta = dict(classes=('a', 'b'))
+    gt = torch.tensor([[[0, 0, 1, 1]]])
+    exit1 = torch.tensor([[[0, 1, 1, 1]]])  # IoU a = 1/2, b = 2/3
+    exit2 = gt.clone()  # IoU 1, 1
+    sample = dict(gt_sem_seg=dict(data=gt), pred_sem_seg=dict(data=exit2),
+                  pred_sem_seg_exit1=dict(data=exit1), pred_sem_seg_exit2=dict(data=exit2),
+                  exit_gflops=[1.0, 3.0])
+    metric.process({}, [sample, dict(sample, exit_gflops=[2.0, 5.0])])
+    res = metric.evaluate(2)
+    assert res['mIoU_exit1'] == pytest.approx(100 * (1 / 2 + 2 / 3) / 2, abs=0.01)
+    assert res['mIoU_exit2'] == pytest.approx(100.0)
+    assert res['mIoU'] == res['mIoU_exit2']
+    assert res['mIoU_avg'] == pytest.approx((res['mIoU_exit1'] + 100) / 2, abs=1e-6)
+    assert res['GFLOPs_exit1'] == pytest.approx(1.5) and res['GFLOPs_exit2'] == pytest.approx(4.0)
+    assert not any('loss' in k for k in res)
+    with pytest.raises(KeyError, match='pred_sem_seg_exit2'):
+        metric.process({}, [{k: v for k, v in sample.items() if k != 'pred_sem_seg_exit2'}])
+
+
+def test_seg_predict_writes_every_exit(ee_model):
+    x = torch.randn(1, 3, 64, 64)
+    out = ee_model.predict(x, data_samples(1, 64, 64))
+    for i in range(1, 5):
+        assert out[0].get(f'pred_sem_seg_exit{i}').data.shape == (1, 64, 64)
+    assert torch.equal(out[0].pred_sem_seg.data, out[0].pred_sem_seg_exit4.data)
+    gflops = out[0].metainfo['exit_gflops']
+    assert len(gflops) == 4 and gflops == sorted(gflops)
+
+
+def test_adaptivity_warmup_hook():
+    from types import SimpleNamespace
+
+    from mmvisarch.engine.hooks import AdaptivityWarmupHook
+    model = build(toy_model_cfg())
+    hook = AdaptivityWarmupHook(start_epoch=2)
+    for epoch, expected in ((0, False), (1, False), (2, True), (5, True)):
+        hook.before_train_epoch(SimpleNamespace(model=model, epoch=epoch))
+        assert model.adaptivity.enabled is expected
+        assert model.adaptivity.active(training=True) is expected
+    with pytest.raises(ValueError, match='start_epoch'):
+        AdaptivityWarmupHook(start_epoch=-1)
+    with pytest.raises(TypeError, match='adaptivity'):
+        hook.before_train_epoch(SimpleNamespace(model=build(toy_model_cfg(adaptivity=None)),
+                                                epoch=0))

@@ -60,26 +60,58 @@ def test_metafile_names_existing_configs_with_paper_numbers():
         'mIoU'] == 47.6
 
 
-@pytest.mark.slow  # two tools/train.py runs: 40 s quiet, minutes on a loaded 2-core machine
-def test_toy_segmentation_trains_with_sparsity_and_resumes(tmp_path, toy_data_root):
-    config = osp.join(TOY, 'upernet_slak-toy_ade20k-toy-64x64.py')
-    work_dir = str(tmp_path / 'seg')
-    common = ['--work-dir', work_dir, '--cfg-options', 'train_cfg.val_interval=100',
-              'default_hooks.checkpoint.interval=2', 'custom_hooks.0.update_interval=2']
-    run_tool('tools/train.py', config, *common, 'train_cfg.max_iters=4')  # stopped at iter 4
-    first = torch.load(osp.join(work_dir, 'iter_4.pth'), map_location='cpu', weights_only=False)
-    masks = {k: v for k, v in first['state_dict'].items() if k.endswith('weight_mask')}
-    assert masks and all(k.startswith('backbone.') for k in masks)
-    kept = sum(int(m.sum()) for m in masks.values())
-    total = sum(m.numel() for m in masks.values())
-    assert kept / total == pytest.approx(0.6, abs=0.01)
-    result = run_tool('tools/train.py', config, '--resume', *common, 'train_cfg.max_iters=6')
-    assert 'masks restored from the checkpoint' in result.stdout + result.stderr
-    second = torch.load(osp.join(work_dir, 'iter_6.pth'), map_location='cpu', weights_only=False)
+CLASSIFIER = osp.join(TOY, 'slak-toy_1xb16_imagenet-toy-64px.py')
+
+
+def checkpoint_masks(path):
+    state = torch.load(path, map_location='cpu', weights_only=False)['state_dict']
+    masks = {k: v for k, v in state.items() if k.endswith('weight_mask')}
     for key, mask in masks.items():
-        assert int(second['state_dict'][key].sum()) == int(mask.sum()), 'layer density kept'
-        weight = second['state_dict'][key[:-len('_mask')]]
-        assert (weight[~second['state_dict'][key]] == 0).all()
+        assert (state[key[:-len('_mask')]][~mask] == 0).all(), f'{key}: weights outside mask'
+    kept = sum(int(m.sum()) for m in masks.values())
+    return masks, 1 - kept / sum(m.numel() for m in masks.values())
+
+
+def test_toy_sparse_classifier_trains(tmp_path, toy_data_root):
+    """SNIP masks, one prune-and-grow (iter 2), masks in the checkpoint, 40% sparsity."""
+    work_dir = str(tmp_path / 'cls')
+    result = run_tool('tools/train.py', CLASSIFIER, '--work-dir', work_dir, '--cfg-options',
+                      'train_cfg.max_iters=4', 'custom_hooks.1.update_interval=2')
+    log = result.stdout + result.stderr
+    assert 'masks drawn at random with snip' in log and 'iter 2: prune-and-grow' in log
+    masks, sparsity = checkpoint_masks(osp.join(work_dir, 'iter_4.pth'))
+    assert masks and sparsity == pytest.approx(0.4, abs=0.005)
+
+
+@pytest.mark.slow  # two tools/train.py runs: about 1 min on a loaded 2-core machine
+def test_toy_sparse_classifier_resumes_with_its_masks(tmp_path, toy_data_root):
+    """Stop at iter 8, --resume to 12: the masks of iter 8 come back, move at iter 9
+    (update_interval=3), and every layer keeps its density."""
+    work_dir = str(tmp_path / 'cls')
+    options = ['--work-dir', work_dir, '--cfg-options', 'custom_hooks.1.update_interval=3']
+    run_tool('tools/train.py', CLASSIFIER, *options, 'train_cfg.max_iters=8')
+    before, _ = checkpoint_masks(osp.join(work_dir, 'iter_8.pth'))
+    result = run_tool('tools/train.py', CLASSIFIER, '--resume', *options)
+    log = result.stdout + result.stderr
+    assert 'masks restored from the checkpoint' in log and 'iter 9: prune-and-grow' in log
+    after, sparsity = checkpoint_masks(osp.join(work_dir, 'iter_12.pth'))
+    assert sparsity == pytest.approx(0.4, abs=0.005)
+    assert set(after) == set(before)
+    assert any(not torch.equal(after[k], before[k]) for k in before), 'no update at iter 9'
+    for key, mask in before.items():
+        assert int(after[key].sum()) == int(mask.sum()), f'{key}: density changed'
+
+
+@pytest.mark.slow  # about 40 s quiet (6 iterations + 30 sliding-window validation images)
+def test_toy_segmentation_keeps_backbone_masks_fixed(tmp_path, toy_data_root):
+    """Downstream recipe: masks only in the backbone (prefix), fixed (no prune-and-grow)."""
+    work_dir = str(tmp_path / 'seg')
+    result = run_tool('tools/train.py', osp.join(TOY, 'upernet_slak-toy_ade20k-toy-64x64.py'),
+                      '--work-dir', work_dir)
+    assert 'prune-and-grow' not in result.stdout + result.stderr
+    masks, sparsity = checkpoint_masks(osp.join(work_dir, 'iter_6.pth'))
+    assert masks and all(k.startswith('backbone.') for k in masks)
+    assert sparsity == pytest.approx(0.4, abs=0.005)
 
 
 @pytest.mark.slow  # about 2 min on 2 shared cores (20 Faster R-CNN iterations)

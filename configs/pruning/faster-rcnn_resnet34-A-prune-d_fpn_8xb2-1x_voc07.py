@@ -1,6 +1,7 @@
 # Table 3.12, ResNet-34-A Prune-D: train faster-rcnn_resnet34_fpn_8xb2-1x_voc07.py, prune its
 # backbone on detection, then fine-tune the pruned detector (this config):
-#   python tools/pruning/prune_structured.py configs/pruning/faster-rcnn_resnet34_fpn_8xb2-1x_voc07.py \
+#   python tools/pruning/prune_structured.py \
+#       configs/pruning/faster-rcnn_resnet34_fpn_8xb2-1x_voc07.py \
 #       DET_CKPT --method l1 --preset resnet34-A --out work_dirs/faster-rcnn_resnet34-A-prune-d
 _base_ = ['./faster-rcnn_resnet34_fpn_8xb2-1x_voc07.py']
 model = dict(backbone=dict(spec='resnet34-A', init_cfg=None))

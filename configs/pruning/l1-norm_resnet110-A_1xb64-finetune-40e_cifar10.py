@@ -1,7 +1,9 @@
 # Table 3.1, resnet110-A Fine-tuned: prune the trained unpruned model with L1-norm
 # filter pruning, then train 40 epochs at the lowest lr of its schedule (0.001):
-#   python tools/pruning/prune_structured.py configs/pruning/l1-norm_resnet110_1xb64-160e_cifar10.py CKPT --method l1 \
-#       <ratios/skips in configs/pruning/README.md> --out work_dirs/l1-norm_resnet110-A_pruned
+#   python tools/pruning/prune_structured.py \
+#       configs/pruning/l1-norm_resnet110_1xb64-160e_cifar10.py CKPT \
+#       --method l1 --preset cifar-resnet110-A \
+#       --out work_dirs/l1-norm_resnet110-A_pruned
 _base_ = ['./l1-norm_resnet110_1xb64-160e_cifar10.py']
 model = dict(backbone=dict(spec='cifar-resnet110-A'))
 load_from = 'work_dirs/l1-norm_resnet110-A_pruned/pruned.pth'

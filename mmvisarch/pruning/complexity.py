@@ -26,7 +26,8 @@ class _Classifier(nn.Module):
 def paper_head(kind: str, in_channels: int, num_classes: int) -> nn.Module:
     """The classifier that follows the backbone in the papers' counts."""
     if kind == 'linear':
-        return nn.Sequential(nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(in_channels, num_classes))
+        return nn.Sequential(nn.AdaptiveAvgPool2d(1), nn.Flatten(),
+                             nn.Linear(in_channels, num_classes))
     if kind == 'vgg_cifar':
         return nn.Sequential(nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(in_channels, 512),
                              nn.BatchNorm1d(512), nn.ReLU(), nn.Linear(512, num_classes))

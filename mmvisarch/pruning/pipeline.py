@@ -7,7 +7,8 @@ from typing import Dict, Iterable, Optional, Sequence, Union
 import torch
 from torch import nn
 
-from .io import build_backbone, build_model, save_checkpoint, save_json, save_text, split_output_layer
+from .io import (build_backbone, build_model, save_checkpoint, save_json, save_text,
+                 split_output_layer)
 from .structured import (backbone_state, kept_ratio_by_stage, layer_ratios, prune_state_dict,
                          pruned_spec, select_l1, select_slimming)
 

@@ -68,7 +68,8 @@ def layer_ratios(backbone, ratio: Union[float, Sequence[float], Mapping[str, flo
     unknown = [s for s in skip if s not in known]
     if unknown:
         raise ValueError(f'Cannot skip {unknown}: not prunable layers or blocks of '
-                         f'{backbone.model_name}; prunable layers are {sorted(g.name for g in groups)}.')
+                         f'{backbone.model_name}; prunable layers are '
+                         f'{sorted(g.name for g in groups)}.')
     ratios = {}
     for g in groups:
         if isinstance(ratio, Mapping):

@@ -14,7 +14,7 @@
 Sparse FLOPs count a layer of density ``d`` as ``d`` times its dense FLOPs
 (the paper's ``S * F`` rule); dense FLOPs come from mmengine's FlopAnalyzer.
 """
-from typing import Callable, Dict, Optional, Sequence, Tuple
+from typing import Callable, Dict, Tuple
 
 import torch
 from torch import nn
@@ -119,7 +119,8 @@ def module_flops(model: nn.Module, inputs: Tuple[torch.Tensor, ...]) -> Tuple[in
 def sparse_flops(model: nn.Module, masks: Masks, inputs: Tuple[torch.Tensor, ...]) -> int:
     """FLOPs with each masked layer counted at its density (``S * F``, Eq. 1)."""
     total, per_module = module_flops(model, inputs)
-    saved = sum(per_module[name] * (1. - float(mask.float().mean())) for name, mask in masks.items())
+    saved = sum(per_module[name] * (1. - float(mask.float().mean()))
+                for name, mask in masks.items())
     return int(round(total - saved))
 
 
@@ -159,7 +160,8 @@ def flops_target_masks(model: nn.Module, target_flops: float, inputs: Tuple[torc
                                  dtype=torch.float64) for name, m in modules.items()])
     order = torch.argsort(scores, stable=True)
     removed = torch.cumsum(cost[order], 0)
-    # removed[i]: FLOPs saved by pruning the i + 1 smallest weights; take the count closest to the target
+    # removed[i]: FLOPs saved by pruning the i + 1 smallest weights; take the count closest
+    # to the target
     i = int(torch.searchsorted(removed, torch.tensor(to_remove, dtype=torch.float64)))
     if i >= len(order):
         num_pruned = len(order)
@@ -179,5 +181,6 @@ def build_timm_model(name: str, pretrained: bool = False, **kwargs) -> nn.Module
         import timm
     except ImportError as e:
         raise ImportError(f'Building {name!r} needs timm, which is not installed: '
-                          f'`pip install timm`. The pruning functions work on any nn.Module.') from e
+                          f'`pip install timm`. The pruning functions work on any '
+                          f'nn.Module.') from e
     return timm.create_model(name, pretrained=pretrained, **kwargs)

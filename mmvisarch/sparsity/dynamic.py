@@ -10,7 +10,7 @@ Reference: https://github.com/VITA-Group/SLaK (``sparse_core.py``, ``funcs.py``)
 """
 import math
 from collections import OrderedDict
-from typing import Callable, Dict, Optional
+from typing import Callable, Dict
 
 import torch
 from torch import nn

@@ -123,12 +123,15 @@ def enable_mask_loading(module: nn.Module) -> None:
 
 
 def sparsity_stats(model: nn.Module) -> Dict[str, float]:
-    """Overall sparsity of the masked weights and how many layers are masked."""
-    total = kept = 0
+    """Overall sparsity of the masked weights, how many layers carry a mask and how many
+    of those are sparse (an all-ones mask is a dense layer)."""
+    total = kept = sparse_layers = 0
     masked = masked_modules(model)
     for module in masked.values():
         mask = getattr(module, MASK_NAME)
         total += mask.numel()
-        kept += int(mask.sum())
+        nonzero = int(mask.sum())
+        kept += nonzero
+        sparse_layers += nonzero < mask.numel()
     return dict(sparsity=1 - kept / total if total else 0.0, masked_layers=len(masked),
-                masked_weights=total)
+                sparse_layers=sparse_layers, masked_weights=total)

@@ -45,16 +45,15 @@ def test_sparse_flops_scale_with_density_by_hand():
 def test_slak_tiny_table3_dense_and_sparse():
     """Table 3: SLaK-T 30M / 5.0G sparse, 50M / 8.7G without sparsity-aware counting."""
     model = Classifier(arch='tiny')
-    dense = counts(model)
-    assert dense['params'] == pytest.approx(50, abs=1.0)
-    assert round(dense['flops'], 1) == 8.7
     for module in sparse_candidates(model, 'all').values():  # 40% of every weight removed
         set_mask(module, (torch.arange(module.weight.numel()) % 5 < 3).view_as(module.weight))
-    sparse = counts(model)
-    assert round(sparse['sparse_params']) == 30
+    result = counts(model)  # one trace gives the dense and the sparsity-aware numbers
+    assert result['params'] == pytest.approx(50, abs=1.0)
+    assert round(result['flops'], 1) == 8.7
+    assert round(result['sparse_params']) == 30
     # uniform 40% gives 5.26G; the paper's SNIP ratios on ImageNet prune FLOP-heavy layers
     # a little more (5.0G), so only the band between is checked here
-    assert 4.9 <= sparse['sparse_flops'] <= 0.61 * dense['flops']
+    assert 4.9 <= result['sparse_flops'] <= 0.61 * result['flops']
 
 
 @pytest.mark.parametrize('decomposed, params, flops', [(False, 38, 9.4), (True, 31, 5.4)])

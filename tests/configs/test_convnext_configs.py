@@ -92,3 +92,15 @@ def test_config_builds(path):
     init = cfg.model.backbone.get('init_cfg')
     if init and init.get('type') == 'Pretrained':
         assert init.checkpoint.startswith('https://dl.fbaipublicfiles.com/convnext/')
+
+
+def test_metafile_lists_every_config():
+    import yaml
+    with open(osp.join(CONFIG_DIR, 'metafile.yml')) as f:
+        meta = yaml.safe_load(f)
+    listed = {m['Config'] for m in meta['Models']}
+    assert listed == {osp.relpath(p, REPO_ROOT) for p in CONFIGS}
+    collections = {c['Name'] for c in meta['Collections']}
+    for model in meta['Models']:
+        assert model['In Collection'] in collections
+        assert model['Metadata']['FLOPs'] > 0

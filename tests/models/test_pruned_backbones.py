@@ -64,10 +64,18 @@ def test_thinet_presets_params(name, params):
     assert total == pytest.approx(params, rel=0.005)
 
 
+def test_preresnet164_params_match_network_slimming():
+    """Network Slimming (Liu et al. 2017), Table 1: CIFAR-10 PreResNet-164 has 1.70M parameters."""
+    backbone = PrunedResNet('cifar_preresnet164')
+    total = sum(p.numel() for p in backbone.parameters()) + 256 * 10 + 10
+    assert total == pytest.approx(1.70e6, rel=0.005)
+    assert backbone.out_channels == (256,)
+
+
 @pytest.mark.slow
 def test_sss_presets_give_the_reference_scratch_b_schedules():
-    """SSS Scratch-B (anchors sec. 4): 117/145/179 epochs, steps [35,70,105]/[43,86,129]/[53,106,159]
-    from the 100-epoch, [30, 60, 90] schedule stretched by the FLOPs ratio."""
+    """SSS Scratch-B (anchors sec. 4): 117/145/179 epochs, steps [35,70,105]/[43,86,129]/
+    [53,106,159], from the 100-epoch, [30, 60, 90] schedule stretched by the FLOPs ratio."""
     full = backbone_flops(PrunedResNet('resnet50'), 224)
     expected = {'resnet50-sss-41': (117, [35, 70, 105]), 'resnet50-sss-32': (145, [43, 86, 129]),
                 'resnet50-sss-26': (179, [53, 106, 159])}

@@ -45,11 +45,27 @@ FINAL = dict(stem='patchify', layout='inverted_dw_first', depthwise=True, kernel
              separate_downsample=True)
 
 
+# Steps counted in the default run (each ~3 s on 2 cores); the others run with --runslow.
+FAST_STEPS = ('r50-00-resnet50', 'r50-03-depthwise-conv', 'r50-05-inverted-bottleneck',
+              'r50-15-separate-downsampling')
+
+
+def with_slow_marks(table):
+    params = []
+    for entry in table:
+        values, marks = (entry.values, list(entry.marks)) if hasattr(entry, 'values') \
+            else (entry, [])
+        if values[0] not in FAST_STEPS:
+            marks.append(pytest.mark.slow)
+        params.append(pytest.param(*values, marks=marks, id=values[0]))
+    return params
+
+
 def config_path(stem: str) -> str:
     return osp.join(ROADMAP, f'{stem}_32xb128_in1k.py')
 
 
-@pytest.mark.parametrize('stem, gflops', TABLE_4_10)
+@pytest.mark.parametrize('stem, gflops', with_slow_marks(TABLE_4_10))
 def test_table_4_10_flops(stem, gflops):
     assert config_complexity(config_path(stem)).gflops == pytest.approx(gflops, rel=0.02)
 
@@ -70,6 +86,10 @@ def test_last_step_is_convnext(stem, arch):
     assert shapes == {k: v.shape for k, v in convnext.state_dict().items()}
     assert sum(p.numel() for p in ours.parameters()) == \
         sum(p.numel() for p in convnext.parameters())
+    num_layers = 6 if arch == 'tiny' else 12
+    for name in shapes:  # layer-wise lr decay sees the same layers
+        assert ours.get_layer_depth(name, num_layers, 'layer_wise') == \
+            convnext.get_layer_depth(name, num_layers, 'layer_wise')
 
 
 def test_last_step_computes_convnext():
@@ -83,8 +103,9 @@ def test_last_step_computes_convnext():
         torch.testing.assert_close(a, b)
 
 
-@pytest.mark.parametrize('stem, _', TABLE_4_10[:14] + TABLE_4_10[15:])
-def test_every_step_runs_tiny(stem, _):
+@pytest.mark.parametrize('stem', [e[0] for e in TABLE_4_10[:14] + TABLE_4_10[15:]]
+                         + ['r50-14-bn-to-ln'])
+def test_every_step_runs_tiny(stem):
     """Each R50 step at tiny width: 4 outputs at strides 4..32 with the expected widths."""
     cfg = Config.fromfile(config_path(stem)).model.backbone.to_dict()
     cfg.pop('type')

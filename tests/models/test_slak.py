@@ -114,6 +114,12 @@ def test_build_from_registry_outputs_and_syncbn_cfg():
     outs = model.eval()(torch.randn(1, 3, 45, 38))
     assert [tuple(o.shape) for o in outs] == [(1, 8, 11, 9), (1, 16, 2, 2), (1, 24, 1, 1)]
     assert model.train() is model
+    frozen = SLaK(arch=dict(depths=[1] * 4, channels=[8] * 4, kernel_sizes=[7, 7, 5, 5],
+                            small_kernel=3), norm_eval=True, frozen_stages=1).train()
+    bns = [m for m in frozen.modules() if isinstance(m, nn.BatchNorm2d)]
+    assert bns and not any(m.training for m in bns)
+    assert not any(p.requires_grad for p in frozen.stages[0].parameters())
+    assert frozen.stages[1][0].pwconv1.training
 
 
 def test_no_norm_ablation_has_no_bn_nor_bias():
@@ -145,3 +151,17 @@ def test_bad_layer_arguments_raise():
         SLaK(arch='huge')
     with pytest.raises(TypeError, match='kernel_sizes'):
         SLaK(arch='tiny', kernel_size=7)
+
+
+def test_pure_naive_kernel_has_only_the_large_branch():
+    """Table 1 "Naive": small_kernel=None, no decomposition, no norm -> one M x M conv."""
+    model = SLaK(arch=dict(depths=[1] * 4, channels=[8] * 4, kernel_sizes=[9, 7, 5, 5],
+                           small_kernel=None), decomposed=False, with_norm=False)
+    lk = model.stages[0][0].large_kernel
+    assert [n for n, _ in lk.named_children()] == ['lkb_origin']
+    assert lk.lkb_origin.conv.weight.shape == (8, 1, 9, 9)
+    x = torch.randn(1, 8, 11, 6)
+    expected = nn.functional.conv2d(x, lk.lkb_origin.conv.weight, padding=4, groups=8)
+    torch.testing.assert_close(lk(x), expected)
+    with pytest.raises(ValueError, match='small_kernel=None'):
+        SLaK(arch=dict(depths=[1] * 4, channels=[8] * 4, small_kernel=None))

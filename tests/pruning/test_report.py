@@ -15,7 +15,8 @@ ARCH = dict(block='basic', depths=(2, 2), channels=(8, 16), stem='cifar', shortc
 
 def test_kept_channels_by_stage_hand_count():
     full = PrunedResNet(ARCH).state_dict()
-    pruned = PrunedResNet(ARCH, spec=dict(widths={'layer1.0.conv1': 4, 'layer2.1.conv1': 12})).state_dict()
+    spec = dict(widths={'layer1.0.conv1': 4, 'layer2.1.conv1': 12})
+    pruned = PrunedResNet(ARCH, spec=spec).state_dict()
     table = kept_channels_by_stage(full, pruned)
     # stage 1 convs: conv1 8->4, conv2 8, 8, 8 -> (4 + 24) / 32; stage 2: 16,16,12,16 -> 60/64
     assert table == {0: 28 / 32, 1: 60 / 64}
@@ -44,9 +45,9 @@ def test_report_cli(tmp_path):
     spec.loader.exec_module(module)
     a, b = str(tmp_path / 'a.pth'), str(tmp_path / 'b.pth')
     torch.manual_seed(0)
-    save_checkpoint({'backbone.' + k: v for k, v in PrunedVGG(dict(cfg=(8, 'M', 16))).state_dict().items()}, a)
-    save_checkpoint({'backbone.' + k: v for k, v in PrunedVGG(
-        dict(cfg=(8, 'M', 16)), spec=dict(widths={'features.4': 4})).state_dict().items()}, b)
+    for path, spec in ((a, None), (b, dict(widths={'features.4': 4}))):
+        state = PrunedVGG(dict(cfg=(8, 'M', 16)), spec=spec).state_dict()
+        save_checkpoint({'backbone.' + k: v for k, v in state.items()}, path)
     cfg = tmp_path / 'cfg.py'
     cfg.write_text("default_scope = 'mmpretrain'\nmodel = dict(type='ImageClassifier', "
                    "backbone=dict(type='mmvisarch.PrunedVGG', arch=dict(cfg=(8, 'M', 16))), "

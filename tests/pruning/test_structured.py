@@ -14,6 +14,10 @@ TINY = {
                                         stem='cifar', shortcut='A')),
     'resnet_bottleneck': (PrunedResNet, dict(block='bottleneck', depths=(2, 2), channels=(8, 16),
                                              stem='imagenet', shortcut='B')),
+    'preresnet_basic': (PrunedResNet, dict(block='basic', depths=(2, 1), channels=(8, 16),
+                                           stem='cifar', shortcut='B', preact=True)),
+    'preresnet_bottleneck': (PrunedResNet, dict(block='bottleneck', depths=(1, 2),
+                                                channels=(8, 16), stem='cifar', preact=True)),
     'vgg': (PrunedVGG, dict(cfg=(8, 'M', 16, 12))),
     'vgg_nobn': (PrunedVGG, dict(cfg=(8, 'M', 16, 12, 'M'), with_bn=False)),
     'densenet': (PrunedDenseNet, dict(depths=(2, 3), growth_rate=4, stem_channels=6)),
@@ -60,7 +64,7 @@ def masked_original(model, groups, keep):
 
 
 @pytest.mark.parametrize('family', sorted(TINY))
-@pytest.mark.parametrize('method', ['random', 'l1'])
+@pytest.mark.parametrize('method', ['random', 'l1', 'slimming'])
 def test_pruned_model_equals_masked_original(family, method):
     cls, arch = TINY[family]
     model = randomize(Classifier(cls(arch=arch))).eval()
@@ -68,11 +72,15 @@ def test_pruned_model_equals_masked_original(family, method):
     groups = backbone.channel_groups()
     bb_state = {k[len('backbone.'):]: v for k, v in model.state_dict().items()
                 if k.startswith('backbone.')}
-    if method == 'l1':
+    if method == 'slimming':
+        if any(g.bn is None for g in groups):
+            pytest.skip('no BN after the prunable convs')
+        keep = select_slimming(backbone, bb_state, 0.4)
+    elif method == 'l1':
         keep = select_l1(backbone, bb_state, layer_ratios(backbone, 0.5))
     else:
         gen = torch.Generator().manual_seed(1)
-        keep = {g.name: torch.sort(torch.randperm(g.width, generator=gen)[:max(g.width // 2, 1)]).values
+        keep = {g.name: torch.randperm(g.width, generator=gen)[:max(g.width // 2, 1)].sort().values
                 for g in groups}
     spec = pruned_spec(backbone, keep)
     pruned_backbone = cls(arch=arch, spec=dict(widths=spec['widths'], removed_blocks=[]))

@@ -10,8 +10,9 @@ from mmengine.config import Config
 from mmvisarch.pruning.io import build_model, save_checkpoint
 from tests.conftest import REPO_ROOT, run_tool
 
-TOY_CIFAR = osp.join(REPO_ROOT, 'configs/pruning/toy/l1-norm_resnet-tiny-pruned_1xb16-1e_cifar10-toy.py')
-TOY_VOC = osp.join(REPO_ROOT, 'configs/pruning/toy/faster-rcnn_resnet-tiny-pruned_fpn_1xb2-8i_voc07-toy.py')
+TOY = osp.join(REPO_ROOT, 'configs', 'pruning', 'toy')
+TOY_CIFAR = osp.join(TOY, 'l1-norm_resnet-tiny-pruned_1xb16-1e_cifar10-toy.py')
+TOY_VOC = osp.join(TOY, 'faster-rcnn_resnet-tiny-pruned_fpn_1xb2-8i_voc07-toy.py')
 
 
 def tool(name):
@@ -164,3 +165,53 @@ def test_toy_cifar_train_prune_test(toy_data_root, tmp_path):
 @pytest.mark.slow
 def test_toy_voc_transfer_trains(toy_data_root, tmp_path):
     run_tool('tools/train.py', TOY_VOC, '--work-dir', str(tmp_path / 'work'))
+
+
+@pytest.mark.slow
+def test_toy_magnitude_prune_then_finetune_keeps_masks(toy_data_root, tmp_path):
+    """Table 3.6 pipeline: masks from prune_magnitude.py stay fixed while fine-tuning."""
+    work = str(tmp_path / 'work')
+    run_tool('tools/train.py', TOY_CIFAR, '--work-dir', work)
+    masked = str(tmp_path / 'masked.pth')
+    run_tool('tools/pruning/prune_magnitude.py', TOY_CIFAR, osp.join(work, 'epoch_1.pth'),
+             '--sparsity', '0.8', '--input-size', '32', '--out', masked, '--trust-checkpoint')
+    finetune = tmp_path / 'finetune.py'
+    finetune.write_text(
+        f"_base_ = ['{TOY_CIFAR}']\nload_from = '{masked}'\n"
+        "custom_hooks = [dict(type='mmvisarch.DynamicSparsityHook', sparsity=0.8, "
+        "update_interval=None, prefix='backbone')]\n"
+        "optim_wrapper = dict(optimizer=dict(lr=0.001))\nparam_scheduler = []\n")
+    run_tool('tools/train.py', str(finetune), '--work-dir', str(tmp_path / 'ft'))
+    state = torch.load(str(tmp_path / 'ft' / 'epoch_1.pth'), map_location='cpu',
+                       weights_only=False)['state_dict']
+    masks = torch.load(masked, weights_only=True)['masks']
+    for key, mask in masks.items():
+        assert (state[key][~mask] == 0).all(), key
+
+
+def test_metafile_lists_every_config():
+    import yaml
+    meta = yaml.safe_load(open(osp.join(REPO_ROOT, 'configs/pruning/metafile.yml')))
+    listed = {m['Config'] for m in meta['Models']}
+    configs = {osp.relpath(p, REPO_ROOT)
+               for p in glob.glob(osp.join(REPO_ROOT, 'configs/pruning/*.py'))}
+    assert listed == configs
+    collections = {c['Name'] for c in meta['Collections']}
+    assert all(m['In Collection'] in collections for m in meta['Models'])
+
+
+def test_prune_structured_on_a_detector(tmp_path):
+    """Prune-D of Table 3.12: the backbone of a trained detector pruned in place."""
+    cfg = Config.fromfile(TOY_VOC)
+    torch.manual_seed(0)
+    detector = build_model(cfg)
+    ckpt = str(tmp_path / 'det.pth')
+    save_checkpoint(detector.state_dict(), ckpt)
+    out = tmp_path / 'pruned'
+    tool('prune_structured')([TOY_VOC, ckpt, '--method', 'l1', '--ratio', '0.5',
+                              '--out', str(out)])
+    pruned = build_model(Config.fromfile(str(out / 'config.py')))
+    state = torch.load(str(out / 'pruned.pth'), weights_only=True)['state_dict']
+    pruned.load_state_dict(state, strict=True)
+    assert pruned.backbone.widths['layer2.0.conv1'] == 6  # int(12 * 0.5) of the toy spec's 12
+    assert n_params(state) < n_params(detector.state_dict())

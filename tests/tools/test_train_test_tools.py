@@ -14,10 +14,15 @@ CLASSIFIER = osp.join(TOY, 'convnext-toy_1xb16_imagenet-toy-64px.py')
 
 
 def last_metrics(work_dir: str) -> dict:
-    """The last line of mmengine's scalars.json that holds evaluation metrics."""
-    files = sorted(glob.glob(osp.join(work_dir, '*', 'vis_data', 'scalars.json')),
-                   key=osp.getmtime)
-    assert files, f'no scalars.json under {work_dir}'
+    """The last evaluation record mmengine logged under ``work_dir``.
+
+    Training writes ``<timestamp>/vis_data/scalars.json``; ``tools/test.py`` writes its
+    metrics to ``<timestamp>/<timestamp>.json``.
+    """
+    files = glob.glob(osp.join(work_dir, '*', 'vis_data', 'scalars.json')) + \
+        glob.glob(osp.join(work_dir, '*', '*.json'))
+    files = sorted(files, key=osp.getmtime)
+    assert files, f'no metrics json under {work_dir}'
     metrics = {}
     for path in files:
         with open(path) as f:

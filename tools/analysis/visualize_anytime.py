@@ -11,7 +11,7 @@ Two sub-commands, each writing one PNG:
   black (bottom; grey without a ground truth), as in Figure 2.4.
 * ``curve RESULT.json [RESULT.json ...] --labels ... --out curve.png``:
   accuracy vs. GFLOPs at each exit (Figure 2.3) from the metrics that
-  ``tools/test.py`` logs (``mIoU_exit{i}`` or ``pck/PCKh_exit{i}`` and
+  ``tools/test.py`` logs (``mIoU_exit{i}`` or ``PCK_exit{i}`` (PCKh@0.5 of MpiiPCKAccuracy) and
   ``GFLOPs_exit{i}``, one JSON object per file, e.g. the ``<timestamp>.json``
   mmengine writes into the work directory).
 """
@@ -102,11 +102,10 @@ def load_curve(path: str) -> Dict[str, List[float]]:
     i = 1
     while f'GFLOPs_exit{i}' in metrics:
         gflops.append(metrics[f'GFLOPs_exit{i}'])
-        keys = [k for k in metrics if k.endswith(f'_exit{i}') and not k.startswith('GFLOPs')
-                and any(name in k for name in ('mIoU', 'PCKh'))]
+        keys = [f'{name}_exit{i}' for name in ('mIoU', 'PCK') if f'{name}_exit{i}' in metrics]
         if not keys:
-            raise ValueError(f'{path}: no mIoU_exit{i} / PCKh_exit{i} entry')
-        acc.append(metrics[sorted(keys)[0]])
+            raise ValueError(f'{path}: no mIoU_exit{i} / PCK_exit{i} entry')
+        acc.append(metrics[keys[0]])
         i += 1
     if not gflops:
         raise ValueError(f'{path}: no GFLOPs_exit1 entry; evaluate with mmvisarch.AnytimeMetric')

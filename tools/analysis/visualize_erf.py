@@ -22,8 +22,8 @@ from mmengine.config import Config, DictAction
 
 sys.path.insert(0, osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
 import mmvisarch  # noqa: E402,F401  (registry scope)
-from mmvisarch.analysis.erf import (THRESHOLDS, accumulate_erf, high_contribution_ratios,  # noqa: E402
-                                    normalized_erf, save_heatmap)
+from mmvisarch.analysis.erf import (  # noqa: E402
+    THRESHOLDS, accumulate_erf, high_contribution_ratios, normalized_erf, save_heatmap)
 
 DEFAULT_IMAGES = osp.join('data', 'ade_toy', 'images', 'validation')
 MEAN, STD = (123.675, 116.28, 103.53), (58.395, 57.12, 57.375)
@@ -44,7 +44,8 @@ def parse_args(argv=None) -> argparse.Namespace:
 
 def load_images(folder: str, count: int, size: int):
     from PIL import Image
-    paths = sorted(p for ext in ('jpg', 'jpeg', 'png') for p in glob.glob(osp.join(folder, f'*.{ext}')))
+    paths = sorted(p for ext in ('jpg', 'jpeg', 'png')
+                   for p in glob.glob(osp.join(folder, f'*.{ext}')))
     if not paths:
         raise FileNotFoundError(f'no .jpg/.png images in {folder!r}; generate the toy data '
                                 f'(tools/dataset_converters/make_toy_data.py) or pass --images.')

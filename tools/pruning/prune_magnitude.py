@@ -32,7 +32,8 @@ def parse_args(argv=None):
     parser.add_argument('--out', required=True, help='output checkpoint path')
     parser.add_argument('--force', action='store_true', help='overwrite an existing --out')
     parser.add_argument('--trust-checkpoint', action='store_true',
-                        help='load the checkpoint fully (not weights_only); only for files you trust')
+                        help='load the checkpoint fully (not weights_only); '
+                             'only for files you trust')
     return parser.parse_args(argv)
 
 

@@ -30,7 +30,8 @@ def parse_args(argv=None):
     parser.add_argument('--out', required=True, help='output folder')
     parser.add_argument('--force', action='store_true', help='overwrite an existing --out')
     parser.add_argument('--trust-checkpoint', action='store_true',
-                        help='load the checkpoint fully (not weights_only); only for files you trust')
+                        help='load the checkpoint fully (not weights_only); '
+                             'only for files you trust')
     return parser.parse_args(argv)
 
 
@@ -50,7 +51,8 @@ def main(argv=None):
         if args.method != 'l1' or args.ratio or args.skip:
             raise SystemExit('--preset goes with --method l1 and replaces --ratio/--skip.')
         if args.preset not in L1_STRATEGIES:
-            raise SystemExit(f'Unknown --preset {args.preset!r}; choose from {sorted(L1_STRATEGIES)}.')
+            raise SystemExit(f'Unknown --preset {args.preset!r}; '
+                             f'choose from {sorted(L1_STRATEGIES)}.')
         ratio, skip = L1_STRATEGIES[args.preset]
     elif not args.ratio:
         raise SystemExit('Give --ratio (or --preset for l1).')

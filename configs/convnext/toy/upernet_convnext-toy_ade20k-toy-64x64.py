@@ -1,11 +1,10 @@
-# Toy UperNet on the embedded toy ADE20K (data/ade_toy: 96x128 scenes, 4 classes).
+# Toy UperNet on the embedded toy ADE20K (data/ade_toy: 96x128 scenes whose pixels are 4 of the
+# 150 real ADE20K classes: wall, box, ball, signboard).
 # Inherits the paper config; shrinks width/depth, crop (512 -> 64), schedule and batch;
 # BN instead of SyncBN and fp32 instead of AMP so it runs on one CPU process.
 _base_ = '../upernet_convnext-t_8xb2-amp-160k_ade20k-512x512.py'
 
 data_root = 'data/ade_toy'
-metainfo = dict(classes=('background', 'square', 'circle', 'triangle'),
-                palette=[[120, 120, 120], [220, 40, 40], [40, 200, 40], [40, 70, 230]])
 crop_size = (64, 64)
 norm_cfg = dict(type='BN', requires_grad=True)
 
@@ -13,9 +12,8 @@ model = dict(
     data_preprocessor=dict(size=crop_size),
     backbone=dict(arch=dict(_delete_=True, depths=[1, 1, 2, 1], channels=[32, 64, 128, 256]),
                   drop_path_rate=0.1, init_cfg=None),
-    decode_head=dict(in_channels=[32, 64, 128, 256], channels=64, num_classes=4,
-                     norm_cfg=norm_cfg),
-    auxiliary_head=dict(in_channels=128, channels=32, num_classes=4, norm_cfg=norm_cfg),
+    decode_head=dict(in_channels=[32, 64, 128, 256], channels=64, norm_cfg=norm_cfg),
+    auxiliary_head=dict(in_channels=128, channels=32, norm_cfg=norm_cfg),
     test_cfg=dict(mode='slide', crop_size=crop_size, stride=(43, 43)))
 
 train_pipeline = [
@@ -35,10 +33,10 @@ test_pipeline = [
 ]
 train_dataloader = dict(
     batch_size=4, num_workers=1,
-    dataset=dict(data_root=data_root, metainfo=metainfo, pipeline=train_pipeline))
+    dataset=dict(data_root=data_root, pipeline=train_pipeline))
 val_dataloader = dict(
     batch_size=1, num_workers=1,
-    dataset=dict(data_root=data_root, metainfo=metainfo, pipeline=test_pipeline))
+    dataset=dict(data_root=data_root, pipeline=test_pipeline))
 test_dataloader = val_dataloader
 
 max_iters = 40

@@ -1,5 +1,5 @@
 # Table 2 "Sparse groups": decomposed 31, 29, 27, 13 kernels trained with 40% dynamic sparsity
-# (SNIP ratios, prune-and-grow), ConvNeXt-T widths, 120 epochs: 80.4 top-1, 18M, 2.9G (nonzero counts).
+# (SNIP ratios, prune-and-grow), ConvNeXt-T widths, 120 ep, nonzero counts: 80.4 top-1, 18M, 2.9G
 _base_ = './convnext-t-k31-decomposed_32xb128-120e_in1k.py'
 custom_hooks = [
     dict(type='EMAHook', momentum=1e-4, priority='ABOVE_NORMAL'),

@@ -1,12 +1,11 @@
-# Toy UperNet + SLaK on the embedded toy ADE20K (data/ade_toy: 96x128 scenes, 4 classes).
+# Toy UperNet + SLaK on the embedded toy ADE20K (data/ade_toy: 96x128 scenes whose shapes carry
+# real ADE20K label ids, so the 150-class metainfo and head apply unchanged).
 # Inherits the SLaK-T 160k config; shrinks width/depth/kernels, crop (512 -> 64), schedule and
 # batch; BN instead of SyncBN (one CPU process); trained from scratch, so the fixed-mask
 # sparsity hook draws SNIP masks on the first batch instead of reading a checkpoint's zeros.
 _base_ = '../upernet_slak-t_4xb4-160k_ade20k-512x512.py'
 
 data_root = 'data/ade_toy'
-metainfo = dict(classes=('background', 'square', 'circle', 'triangle'),
-                palette=[[120, 120, 120], [220, 40, 40], [40, 200, 40], [40, 70, 230]])
 crop_size = (64, 64)
 norm_cfg = dict(type='BN', requires_grad=True)
 
@@ -15,9 +14,8 @@ model = dict(
     backbone=dict(arch=dict(_delete_=True, depths=[1, 1, 2, 1], channels=[16, 32, 48, 64],
                             kernel_sizes=[13, 11, 9, 7], small_kernel=3),
                   drop_path_rate=0.1, norm_cfg=norm_cfg, init_cfg=None),
-    decode_head=dict(in_channels=[16, 32, 48, 64], channels=32, num_classes=4,
-                     norm_cfg=norm_cfg),
-    auxiliary_head=dict(in_channels=48, channels=16, num_classes=4, norm_cfg=norm_cfg),
+    decode_head=dict(in_channels=[16, 32, 48, 64], channels=32, norm_cfg=norm_cfg),
+    auxiliary_head=dict(in_channels=48, channels=16, norm_cfg=norm_cfg),
     test_cfg=dict(mode='slide', crop_size=crop_size, stride=(43, 43)))
 
 train_pipeline = [
@@ -34,15 +32,12 @@ test_pipeline = [
     dict(type='LoadAnnotations', reduce_zero_label=True),
     dict(type='PackSegInputs')
 ]
-# mmseg's ADE20KDataset accepts only (subsets of) the 150 real classes
-toy_dataset = dict(type='BaseSegDataset', data_root=data_root, metainfo=metainfo,
-                   img_suffix='.jpg', seg_map_suffix='.png', reduce_zero_label=True)
 train_dataloader = dict(
     batch_size=4, num_workers=0, persistent_workers=False,
-    dataset=dict(pipeline=train_pipeline, **toy_dataset))
+    dataset=dict(data_root=data_root, pipeline=train_pipeline))
 val_dataloader = dict(
     batch_size=1, num_workers=0, persistent_workers=False,
-    dataset=dict(pipeline=test_pipeline, **toy_dataset))
+    dataset=dict(data_root=data_root, pipeline=test_pipeline))
 test_dataloader = val_dataloader
 
 max_iters = 6

@@ -11,7 +11,8 @@ testing. The masks are re-applied in ``after_train_iter``, i.e. after the
 optimizer wrapper has (or has not) stepped, so they hold with AMP
 (``AmpOptimWrapper``, including skipped steps) and with gradient accumulation
 (``accumulative_counts``: the weights do not change between updates, so
-re-applying is harmless). ``update_interval`` counts training iterations.
+re-applying is harmless). ``update_interval`` counts training iterations. EMA copies
+(``EMAHook``) are masked as well, so EMA weights saved or evaluated stay sparse.
 """
 from typing import Optional
 
@@ -57,14 +58,16 @@ class DynamicSparsityHook(Hook):
         prune_rate: initial fraction of each layer's nonzeros moved per update,
             decayed by a cosine schedule over the run. Defaults to 0.3.
         min_prune_rate: the floor of the cosine schedule. Defaults to 0.005.
-        dense_threshold: layers at least this dense are left unmasked.
-            Defaults to 0.99.
-        seed: seed of the random masks and regrowth (the regrowth of iteration
-            ``i`` uses ``seed + i``, so a resumed run continues identically).
-            Defaults to 0.
+        dense_threshold: layers at least this dense after SNIP stay dense
+            (all-ones mask), as in the reference. Defaults to 0.99.
+        seed: seed of the random masks and of the regrowth; each update's
+            generator is derived from the seed and the iteration, so it does
+            not depend on whether the run was resumed. Defaults to 0.
     """
 
-    priority = 'HIGH'  # masks hold before EMA and checkpoint hooks read the weights
+    # after EMAHook (ABOVE_NORMAL) has averaged this step, before CheckpointHook (VERY_LOW):
+    # both the model and its EMA copy are masked when a checkpoint is written
+    priority = 'BELOW_NORMAL'
 
     def __init__(self, sparsity: float = 0.4, init: str = 'snip', targets: str = 'all',
                  prefix: Optional[str] = None, update_interval: Optional[int] = 100,
@@ -89,16 +92,29 @@ class DynamicSparsityHook(Hook):
         return runner.model.module if is_model_wrapper(runner.model) else runner.model
 
     def before_run(self, runner) -> None:
-        # before the checkpoint is loaded (train, val and test), so its masks are kept
-        enable_mask_loading(self._model(runner))
+        # Before the checkpoint is loaded (train, val and test), so its masks are kept: every
+        # sparse-able weight gets an all-ones mask now, filled in by the checkpoint or in
+        # before_train. EMA copies made earlier (EMAHook.before_run) get the same buffers,
+        # as the EMA keeps its buffers in step with the model's by position.
+        model = self._model(runner)
+        enable_mask_loading(model)
+        names = list(sparse_candidates(model, self.targets, self.prefix))
+        for copy in [model] + self._ema_models(runner):
+            modules = dict(copy.named_modules())
+            for name in names:
+                module = modules.get(name)
+                if module is not None and not isinstance(getattr(module, MASK_NAME, None),
+                                                         torch.Tensor):
+                    set_mask(module, torch.ones_like(module.weight, dtype=torch.bool))
 
     def before_train(self, runner) -> None:
         model = self._model(runner)
         candidates = sparse_candidates(model, self.targets, self.prefix)
-        if masked_modules(model):
+        from_zeros = masks_from_zeros(candidates, self.dense_threshold)
+        if any(not bool(getattr(m, MASK_NAME).all()) for m in masked_modules(model).values()):
             source = 'restored from the checkpoint'
-        elif masks_from_zeros(candidates, self.dense_threshold):
-            for name, mask in masks_from_zeros(candidates, self.dense_threshold).items():
+        elif from_zeros:
+            for name, mask in from_zeros.items():
                 set_mask(candidates[name], mask)
             source = 'derived from the zeros of the loaded weights'
         elif self.sparsity > 0:
@@ -114,10 +130,11 @@ class DynamicSparsityHook(Hook):
             return
         self._sync_masks(model)
         apply_masks(model)
+        self._mask_ema_models(runner, model)
         stats = sparsity_stats(model)
-        print_log(f'DynamicSparsityHook: masks {source}: {stats["masked_layers"]} layers, '
-                  f'sparsity {stats["sparsity"]:.4f} of {stats["masked_weights"]} weights.',
-                  logger='current')
+        print_log(f'DynamicSparsityHook: masks {source}: sparsity {stats["sparsity"]:.4f} of '
+                  f'{stats["masked_weights"]} weights in {stats["masked_layers"]} layers '
+                  f'({stats["sparse_layers"]} sparse).', logger='current')
 
     def _one_batch_loss(self, runner) -> torch.Tensor:
         """The training loss of one batch (mmengine ``BaseModel`` interface).
@@ -165,3 +182,22 @@ class DynamicSparsityHook(Hook):
             print_log(f'DynamicSparsityHook: iter {step}: prune-and-grow rate {rate:.4f}, '
                       f'{moved} weights moved.', logger='current')
         apply_masks(model)
+        self._mask_ema_models(runner, model)
+
+    @staticmethod
+    def _ema_models(runner) -> list:
+        """The averaged copies held by EMA hooks (``EMAHook.ema_model.module``)."""
+        return [hook.ema_model.module for hook in runner.hooks
+                if getattr(getattr(hook, 'ema_model', None), 'module', None) is not None]
+
+    @torch.no_grad()
+    def _mask_ema_models(self, runner, model: nn.Module) -> None:
+        """Zero the masked-out weights of EMA copies too, so that evaluating or saving the
+        EMA weights keeps the sparsity."""
+        masked = masked_modules(model)
+        for ema in self._ema_models(runner):
+            ema_modules = dict(ema.named_modules())
+            for name, module in masked.items():
+                target = ema_modules.get(name)
+                if target is not None and target.weight.shape == module.weight.shape:
+                    target.weight.mul_(getattr(module, MASK_NAME))

@@ -14,6 +14,11 @@ clipping and the step, whatever the optimizer wrapper. Under AMP the gradient
 is still scaled when the hook runs, so the penalty is multiplied by the current
 loss scale; with gradient accumulation it is divided by the number of
 accumulated iterations so that one update receives ``lambda * sign(gamma)``.
+
+Config::
+
+    custom_hooks = [dict(type='mmvisarch.BNSlimmingHook', coefficient=1e-4,
+                         module_prefix='backbone.')]
 """
 from typing import List
 

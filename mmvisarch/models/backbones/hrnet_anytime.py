@@ -33,9 +33,6 @@ class AnytimeHRNet(HRNet):
 
     num_exits = 4
 
-    def __init__(self, *args, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
-
     @property
     def exit_in_channels(self) -> List[List[int]]:
         """Channels of the branches available at each exit."""

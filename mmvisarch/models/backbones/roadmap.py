@@ -22,7 +22,8 @@ from torch.nn.modules.batchnorm import _BatchNorm
 from mmvisarch.registry import MODELS
 from ..layers import LayerNorm2d
 from ..utils import normalize_out_indices
-from .convnext import DEFAULT_INIT_CFG, ConvNeXtBlock, _ConvNeXtBase, convert_convnext_state_dict
+from .convnext import (DEFAULT_INIT_CFG, ConvNeXt, ConvNeXtBlock, _ConvNeXtBase,
+                       convert_convnext_state_dict, drop_path_rates)
 
 LAYOUTS = ('bottleneck', 'inverted', 'inverted_dw_first')
 STEMS = ('resnet', 'patchify')
@@ -194,7 +195,7 @@ class ModernizedResNet(_ConvNeXtBase):
 
         convnext_block = (layout == 'inverted_dw_first' and depthwise and act == 'GELU'
                           and single_act and single_norm and norm == 'LN')
-        rates = torch.linspace(0, drop_path_rate, sum(self.depths)).tolist()
+        rates = drop_path_rates(drop_path_rate, sum(self.depths))
         self.stages = nn.ModuleList()
         for i, depth in enumerate(self.depths):
             blocks = []
@@ -224,6 +225,9 @@ class ModernizedResNet(_ConvNeXtBase):
 
     def convert_state_dict(self, state_dict):
         return convert_convnext_state_dict(state_dict, final_norm=f'norm{self.num_stages - 1}')
+
+    # Same module names as ConvNeXt (the stem is downsample_layers.0), so the same ids.
+    get_layer_depth = ConvNeXt.get_layer_depth
 
     def forward(self, x: torch.Tensor) -> Tuple[torch.Tensor, ...]:
         outs = []

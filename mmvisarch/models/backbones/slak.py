@@ -17,8 +17,10 @@ from typing import Dict, Optional, Sequence, Tuple, Union
 
 import torch
 from torch import nn
+from torch.nn.modules.batchnorm import _BatchNorm
 
 from mmvisarch.registry import MODELS
+from mmvisarch.sparsity import enable_mask_loading
 from ..layers.large_kernel import LargeKernelConv
 from ..utils import resolve_arch
 from .convnext import ConvNeXt, ConvNeXtBlock, convert_convnext_state_dict
@@ -97,6 +99,8 @@ class SLaK(ConvNeXt):
         with_norm: False removes the branch norms (ablation). Defaults to True.
         conv_impl: depthwise conv implementation, 'conv' or 'fft'.
             Defaults to 'conv'.
+        norm_eval: keep the branch BatchNorms in eval mode while training
+            (frozen statistics, e.g. for small detection batches). Defaults to False.
         **kwargs: the :class:`ConvNeXt` arguments (``out_indices``,
             ``drop_path_rate``, ``frozen_stages``, ``init_cfg``, ...).
     """
@@ -111,7 +115,7 @@ class SLaK(ConvNeXt):
 
     def __init__(self, arch: Union[str, dict] = 'tiny', decomposed: bool = True,
                  norm_cfg: Optional[dict] = None, with_norm: bool = True,
-                 conv_impl: str = 'conv', **kwargs) -> None:
+                 conv_impl: str = 'conv', norm_eval: bool = False, **kwargs) -> None:
         if 'kernel_size' in kwargs:
             raise TypeError('SLaK sets its kernel sizes through arch=dict(kernel_sizes=[...], '
                             'small_kernel=N), not kernel_size.')
@@ -120,8 +124,10 @@ class SLaK(ConvNeXt):
         small_kernel = arch.get('small_kernel', DEFAULT_SMALL_KERNEL)
         if len(kernel_sizes) != len(arch['depths']):
             raise ValueError(f'SLaK arch has {len(arch["depths"])} stages but '
-                             f'{len(kernel_sizes)} kernel_sizes {kernel_sizes}; give one per stage.')
-        sizes = kernel_sizes + ([] if small_kernel is None and not decomposed else [small_kernel])
+                             f'{len(kernel_sizes)} kernel_sizes {kernel_sizes}; give one per '
+                             f'stage.')
+        no_small = small_kernel is None and not decomposed
+        sizes = kernel_sizes + ([] if no_small else [small_kernel])
         for size in sizes:
             if not isinstance(size, int) or size < 1 or size % 2 == 0:
                 raise ValueError(f'SLaK kernel sizes must be positive odd ints (kernels are '
@@ -138,8 +144,16 @@ class SLaK(ConvNeXt):
                          decomposed=decomposed, norm_cfg=norm_cfg, with_norm=with_norm,
                          conv_impl=conv_impl, **kwargs)
         self.kernel_sizes, self.small_kernel = kernel_sizes, small_kernel
-        from mmvisarch.sparsity import enable_mask_loading
-        enable_mask_loading(self)
+        self.norm_eval = norm_eval
+        enable_mask_loading(self)  # checkpoints with sparsity masks load as they are
+
+    def train(self, mode: bool = True) -> 'SLaK':
+        super().train(mode)
+        if mode and self.norm_eval:  # keep the branch BatchNorms' statistics frozen
+            for module in self.modules():
+                if isinstance(module, _BatchNorm):
+                    module.eval()
+        return self
 
     def _kernel_size(self, stage: int, kernel_size) -> Tuple[int, int]:
         return self._stage_kernels[stage]

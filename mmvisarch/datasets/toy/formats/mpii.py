@@ -1,6 +1,6 @@
 """MPII Human Pose layout in ``mpii_toy/`` (mmpose ``MpiiDataset`` json format).
 
-``images/*.jpg`` with one stick figure each; ``annotations/mpii_{train,val}.json``
+``images/<9-digit id>.jpg`` with one stick figure each; ``annotations/mpii_{train,val}.json``
 (lists of ``image``, ``center``, ``scale`` (person height / 200), ``joints``
 (16 x [x, y]) and ``joints_vis``) and ``annotations/mpii_gt_val.mat``
 (``headboxes_src``, shape (2, 2, N): [[x1, y1], [x2, y2]] per person) that
@@ -62,7 +62,8 @@ def make_mpii(root: str, seed: int = 0) -> str:
         anns = []
         for index in range(count):
             joints = _person(rng)
-            name = f'{split}_{index:05d}.jpg'
+            # MpiiDataset reads the image id from the (numeric) file name
+            name = f'{index + (0 if split == "train" else 500000):09d}.jpg'
             Image.fromarray(_draw(rng, joints)).save(osp.join(folder, 'images', name), quality=95)
             visible = np.ones(16, dtype=np.int64)
             top, bottom = joints[:, 1].min(), joints[:, 1].max()

@@ -13,7 +13,8 @@ from mmengine.model import BaseModule
 from torch import nn
 from torch.nn.modules.batchnorm import _BatchNorm
 
-from mmvisarch.pruning.spec import SpecLike, load_spec, resolve_widths, validate_spec
+from mmvisarch.pruning.spec import (SpecLike, load_spec, make_spec, resolve_widths,
+                                    validate_spec)
 from ...utils import normalize_out_indices, resolve_arch
 
 DEFAULT_INIT_CFG = [
@@ -33,7 +34,17 @@ class WidthSpecBackbone(BaseModule):
     Subclasses set ``arch_zoo``, ``required_keys`` and ``model_name`` and
     implement :meth:`full_widths`, :meth:`block_names`, :meth:`build` (which
     creates the layers and returns the stage modules and their output
-    channels) and :meth:`channel_groups`.
+    channels), :meth:`channel_groups` and :meth:`stage_of`.
+
+    Args:
+        arch: unpruned architecture (zoo name or dict). Defaults to the spec's.
+        spec: width spec: dict, JSON/YAML file or preset name. Defaults to None.
+        out_indices: stages whose outputs are returned. Defaults to -1 (last).
+        frozen_stages: -1 freezes nothing, 0 the stem, ``i`` the stem and the
+            first ``i`` stages. Defaults to -1.
+        norm_eval: keep BN layers in eval mode while training. Defaults to False.
+        norm_cfg: norm layer config. Defaults to ``dict(type='BN')``.
+        init_cfg: init config. Defaults to Kaiming (fan_out) convs, BN = 1.
     """
     arch_zoo: Dict[str, dict] = {}
     required_keys: Sequence[str] = ()
@@ -90,6 +101,10 @@ class WidthSpecBackbone(BaseModule):
         """The :class:`~mmvisarch.pruning.groups.ChannelGroup` of each prunable layer."""
         raise NotImplementedError
 
+    def stage_of(self, name: str) -> int:
+        """Stage index of a prunable layer or block name."""
+        raise NotImplementedError
+
     # -- shared behaviour -----------------------------------------------------
     def stem_modules(self) -> List[nn.Module]:
         """Modules frozen by ``frozen_stages >= 0`` besides the stages."""
@@ -97,7 +112,6 @@ class WidthSpecBackbone(BaseModule):
 
     def current_spec(self) -> dict:
         """The spec of this model as built (only the widths that differ)."""
-        from mmvisarch.pruning.spec import make_spec
         return make_spec(self.spec_arch(), self.widths, self.full_widths(), self.removed_blocks)
 
     def spec_arch(self) -> Union[str, dict]:

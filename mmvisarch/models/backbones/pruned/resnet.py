@@ -40,15 +40,19 @@ class ResidualBlock(nn.Module):
     """BasicBlock (two 3x3 convs) or Bottleneck (1x1-3x3-1x1, stride on the 3x3).
 
     ``widths`` are the output channels of the inner convs (one for basic, two
-    for bottleneck); the last conv always has ``out_channels``. With
+    for bottleneck); the last conv always has ``out_channels``. Post-activation
+    (``conv{i}`` then ``bn{i}``) or, with ``preact``, pre-activation
+    (``bn{i}``-ReLU then ``conv{i}``; He et al. 2016, the PreResNets of
+    Tables 3.4/3.18/3.19) with a conv-only projection shortcut. With
     ``with_branch=False`` (a block removed by Sparse Structure Selection) only
-    the shortcut remains: ``relu(shortcut(x))``.
+    the shortcut remains.
     """
 
     def __init__(self, kind: str, in_channels: int, widths: Sequence[int], out_channels: int,
-                 stride: int, shortcut: str, norm_cfg: dict, with_branch: bool = True) -> None:
+                 stride: int, shortcut: str, norm_cfg: dict, with_branch: bool = True,
+                 preact: bool = False) -> None:
         super().__init__()
-        self.with_branch = with_branch
+        self.with_branch, self.preact = with_branch, preact
         if with_branch:
             kernels = (3, 3) if kind == 'basic' else (1, 3, 1)
             strides = (stride, 1) if kind == 'basic' else (1, stride, 1)
@@ -56,26 +60,34 @@ class ResidualBlock(nn.Module):
             for i, (k, s) in enumerate(zip(kernels, strides), 1):
                 self.add_module(f'conv{i}', nn.Conv2d(channels[i - 1], channels[i], k, s,
                                                       padding=k // 2, bias=False))
-                self.add_module(f'bn{i}', build_norm_layer(norm_cfg, channels[i])[1])
+                bn_channels = channels[i - 1] if preact else channels[i]
+                self.add_module(f'bn{i}', build_norm_layer(norm_cfg, bn_channels)[1])
             self.num_convs = len(kernels)
         self.relu = nn.ReLU(inplace=True)
         self.downsample = None
         if stride != 1 or in_channels != out_channels:
-            self.downsample = (ZeroPadShortcut(stride, out_channels) if shortcut == 'A' else
-                               nn.Sequential(nn.Conv2d(in_channels, out_channels, 1, stride,
-                                                       bias=False),
-                                             build_norm_layer(norm_cfg, out_channels)[1]))
+            if shortcut == 'A':
+                self.downsample = ZeroPadShortcut(stride, out_channels)
+            else:
+                layers = [nn.Conv2d(in_channels, out_channels, 1, stride, bias=False)]
+                if not preact:
+                    layers.append(build_norm_layer(norm_cfg, out_channels)[1])
+                self.downsample = nn.Sequential(*layers)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         identity = x if self.downsample is None else self.downsample(x)
         if not self.with_branch:
-            return self.relu(identity)
+            return identity if self.preact else self.relu(identity)
         out = x
         for i in range(1, self.num_convs + 1):
-            out = getattr(self, f'bn{i}')(getattr(self, f'conv{i}')(out))
-            if i < self.num_convs:
-                out = self.relu(out)
-        return self.relu(out + identity)
+            conv, bn = getattr(self, f'conv{i}'), getattr(self, f'bn{i}')
+            if self.preact:
+                out = conv(self.relu(bn(out)))
+            else:
+                out = bn(conv(out))
+                if i < self.num_convs:
+                    out = self.relu(out)
+        return out + identity if self.preact else self.relu(out + identity)
 
 
 @MODELS.register_module()
@@ -90,9 +102,11 @@ class PrunedResNet(WidthSpecBackbone):
 
     Args:
         arch: unpruned architecture name (``resnet18/34/50/101``,
-            ``cifar_resnet20/56/110/164``) or a dict with ``block``
-            ('basic'/'bottleneck'), ``depths``, ``channels`` (planes per
-            stage), ``stem`` ('imagenet'/'cifar'), ``shortcut`` ('A'/'B').
+            ``cifar_resnet20/56/110/164``, ``cifar_preresnet110/164``) or a
+            dict with ``block`` ('basic'/'bottleneck'), ``depths``,
+            ``channels`` (planes per stage), ``stem`` ('imagenet'/'cifar'),
+            ``shortcut`` ('A'/'B') and ``preact`` (pre-activation; the last
+            stage is followed by ``bn``-ReLU).
             Defaults to the spec's ``arch``.
         spec: width spec (dict, file or preset name). Defaults to None (unpruned).
         in_channels: input channels. Defaults to 3.
@@ -113,6 +127,12 @@ class PrunedResNet(WidthSpecBackbone):
            for d in (20, 32, 56, 110)},
         'cifar_resnet164': dict(block='bottleneck', depths=(18, 18, 18), channels=(16, 32, 64),
                                 stem='cifar', shortcut='B'),
+        # pre-activation ResNets of Network Slimming / unstructured pruning (Tables 3.4, 3.6)
+        'cifar_preresnet110': dict(block='basic', depths=(18, 18, 18), channels=(16, 32, 64),
+                                   stem='cifar', shortcut='B', preact=True),
+        'cifar_preresnet164': dict(block='bottleneck', depths=(18, 18, 18),
+                                   channels=(16, 32, 64), stem='cifar', shortcut='B',
+                                   preact=True),
     }
     required_keys = ('block', 'depths', 'channels')
     model_name = 'PrunedResNet'
@@ -128,6 +148,10 @@ class PrunedResNet(WidthSpecBackbone):
         if kind not in ('basic', 'bottleneck'):
             raise ValueError(f"PrunedResNet block must be 'basic' or 'bottleneck', got {kind!r}.")
         return kind
+
+    @property
+    def _preact(self) -> bool:
+        return bool(self.arch_settings.get('preact', False))
 
     @property
     def _expansion(self) -> int:
@@ -158,7 +182,8 @@ class PrunedResNet(WidthSpecBackbone):
         else:
             self.conv1 = nn.Conv2d(self.in_channels, stem_channels, 3, 1, 1, bias=False)
             self.maxpool = nn.Identity()
-        self.bn1 = build_norm_layer(self.norm_cfg, stem_channels)[1]
+        if not self._preact:  # a pre-activation net normalises at the start of each block
+            self.bn1 = build_norm_layer(self.norm_cfg, stem_channels)[1]
         self.relu = nn.ReLU(inplace=True)
         channels, stage_names, stage_channels = stem_channels, [], []
         for s, (depth, planes) in enumerate(zip(settings['depths'], settings['channels'])):
@@ -170,33 +195,44 @@ class PrunedResNet(WidthSpecBackbone):
                     self._kind, channels,
                     [self.widths[f'{name}.{c}'] for c in self._inner_names()], out_channels,
                     stride=2 if b == 0 and s > 0 else 1, shortcut=settings.get('shortcut', 'B'),
-                    norm_cfg=self.norm_cfg, with_branch=name not in self.removed_blocks))
+                    norm_cfg=self.norm_cfg, with_branch=name not in self.removed_blocks,
+                    preact=self._preact))
                 channels = out_channels
             self.add_module(f'layer{s + 1}', nn.Sequential(*blocks))
             stage_names.append(f'layer{s + 1}')
             stage_channels.append(out_channels)
+        if self._preact:
+            self.bn = build_norm_layer(self.norm_cfg, channels)[1]
         return stage_names, stage_channels
 
     def stem_modules(self) -> List[nn.Module]:
-        return [self.conv1, self.bn1]
+        return [self.conv1] if self._preact else [self.conv1, self.bn1]
 
     def stage_of(self, name: str) -> int:
         """Stage index of a layer or block name (``layer{s}.…`` -> ``s - 1``)."""
         return int(name.split('.')[0][len('layer'):]) - 1
 
     def forward_stem(self, x: torch.Tensor) -> torch.Tensor:
+        if self._preact:
+            return self.maxpool(self.conv1(x))
         return self.maxpool(self.relu(self.bn1(self.conv1(x))))
+
+    def forward_output(self, x: torch.Tensor, stage: int) -> torch.Tensor:
+        if self._preact and stage == self.num_stages - 1:
+            return self.relu(self.bn(x))
+        return x
 
     def channel_groups(self) -> List[ChannelGroup]:
         groups = []
         for block in self.block_names():
             if block in self.removed_blocks:
                 continue
-            names = self._inner_names()
-            for i, conv in enumerate(names, 1):
+            for i, conv in enumerate(self._inner_names(), 1):
                 name = f'{block}.{conv}'
+                # the BN of these channels: after the conv, or before the next conv (preact)
+                bn = f'{block}.bn{i + 1}' if self._preact else f'{block}.bn{i}'
                 groups.append(ChannelGroup(
-                    name=name, width=self.widths[name], conv=f'{name}.weight', bn=f'{block}.bn{i}',
-                    slices=((f'{name}.weight', 0, 0), *bn_slices(f'{block}.bn{i}'),
+                    name=name, width=self.widths[name], conv=f'{name}.weight', bn=bn,
+                    slices=((f'{name}.weight', 0, 0), *bn_slices(bn),
                             (f'{block}.conv{i + 1}.weight', 1, 0))))
         return groups

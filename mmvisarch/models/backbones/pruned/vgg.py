@@ -119,7 +119,8 @@ class PrunedVGG(WidthSpecBackbone):
         groups = []
         for n, i in enumerate(indices):
             name = f'features.{i}'
-            consumer = ((f'features.{indices[n + 1]}.weight', 1, 0),) if n + 1 < len(indices) else ()
+            consumer = (((f'features.{indices[n + 1]}.weight', 1, 0),)
+                        if n + 1 < len(indices) else ())
             own = (bn_slices(f'features.{i + 1}') if self._with_bn else ((f'{name}.bias', 0, 0),))
             groups.append(ChannelGroup(
                 name=name, width=self.widths[name], conv=f'{name}.weight',
