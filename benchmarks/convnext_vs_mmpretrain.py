@@ -25,7 +25,8 @@ def build_pair():
     renamed = {k.replace('.dwconv.', '.depthwise_conv.').replace('.pwconv', '.pointwise_conv'): v
                for k, v in ours.state_dict().items()}
     theirs.load_state_dict(renamed, strict=True)
-    return ours.eval(), theirs.eval()
+    theirs.eval()  # mmpretrain's ConvNeXt.train() returns None, so no chaining
+    return ours.eval(), theirs
 
 
 def main(argv=None) -> None:

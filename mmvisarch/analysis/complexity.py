@@ -90,7 +90,8 @@ class _RoIDummyForward(nn.Module):
         wh = torch.rand(num_proposals, 2, generator=generator) * torch.tensor([width, height]) / 4
         boxes = torch.cat([xy, (xy + wh).minimum(torch.tensor([width, height]))], dim=1)
         device = next(model.parameters()).device
-        self.register_buffer('rois', bbox2roi([boxes]).to(device), persistent=False)
+        self.register_buffer('boxes', boxes.to(device), persistent=False)
+        self.bbox2roi = bbox2roi
 
     def forward(self, inputs: torch.Tensor) -> tuple:
         model, head = self.model, self.model.roi_head
@@ -98,14 +99,18 @@ class _RoIDummyForward(nn.Module):
         outs = tuple(model.rpn_head(feats)) if getattr(model, 'with_rpn', False) else ()
         stages = list(range(head.num_stages)) if hasattr(head, 'num_stages') else [None]
 
+        # the same proposals for every image of the batch; masks on the first ones of each
+        rois = self.bbox2roi([self.boxes] * inputs.shape[0])
+        mask_rois = self.bbox2roi([self.boxes[:self.num_mask_rois]] * inputs.shape[0])
+
         def run(method, stage, rois):
             return method(feats, rois) if stage is None else method(stage, feats, rois)
 
         for stage in stages if head.with_bbox else []:
-            results = run(head._bbox_forward, stage, self.rois)
+            results = run(head._bbox_forward, stage, rois)
             outs += (results['cls_score'], results['bbox_pred'])
         for stage in stages if head.with_mask else []:
-            outs += (run(head._mask_forward, stage, self.rois[:self.num_mask_rois])['mask_preds'], )
+            outs += (run(head._mask_forward, stage, mask_rois)['mask_preds'], )
         return outs
 
 

@@ -167,3 +167,15 @@ def test_frozen_stages_and_norm_eval():
     assert not vgg.features[0].weight.requires_grad and vgg.features[4].weight.requires_grad
     with pytest.raises(ValueError, match='frozen_stages'):
         PrunedResNet(TINY_RESNET, frozen_stages=4)
+
+
+def test_get_layer_depth():
+    backbone = PrunedResNet(TINY_RESNET)
+    assert backbone.get_layer_depth('backbone.conv1.weight', 'backbone.') == (0, 5)
+    assert backbone.get_layer_depth('backbone.layer2.0.conv1.weight', 'backbone.') == (2, 5)
+    assert backbone.get_layer_depth('head.fc.weight', 'backbone.') == (4, 5)
+    vgg = PrunedVGG(dict(cfg=(4, 'M', 8)))
+    assert [vgg.get_layer_depth(f'features.{i}.weight')[0] for i in (0, 4)] == [1, 2]
+    dense = PrunedDenseNet(dict(depths=(1, 1), growth_rate=4, stem_channels=4))
+    assert [dense.get_layer_depth(n)[0] for n in
+            ('conv1.weight', 'dense1.0.conv.weight', 'trans1.bn.weight', 'bn.weight')] == [0, 1, 1, 2]

@@ -59,6 +59,9 @@ def test_prune_structured_writes_a_smaller_model(trained, tmp_path, args):
         tool('prune_structured')([TOY_CIFAR, ckpt, *args, '--out', str(out)])
     with pytest.raises(ValueError, match='never overwrite'):
         tool('prune_structured')([TOY_CIFAR, ckpt, *args, '--out', ckpt, '--force'])
+    with pytest.raises(ValueError, match='never overwrite'):  # a file the tool writes
+        tool('prune_structured')([TOY_CIFAR, str(out / 'pruned.pth'), *args, '--out', str(out),
+                                  '--force', '--trust-checkpoint'])
 
 
 def test_prune_structured_rejects_a_foreign_checkpoint(trained, tmp_path):

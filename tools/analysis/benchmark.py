@@ -58,7 +58,7 @@ def main(argv=None) -> None:
                                channels_last=args.channels_last, progress=True)
     print(f'\nDevice: {args.device}, batch {args.batch_size}, input {h}x{w}, '
           f'amp {args.amp or "off"}, channels_last {args.channels_last}')
-    print(f'Throughput: {speed:.1f} images/s')
+    print(f'Throughput: {speed:.3g} images/s')
 
 
 if __name__ == '__main__':

@@ -42,7 +42,10 @@ def main(argv=None):
 
     from mmvisarch.pruning.io import build_model, check_output, load_state
     from mmvisarch.pruning.pipeline import prune_structured, write_structured
-    out = check_output(args.out, [args.checkpoint, args.config], args.force)
+    inputs = [args.checkpoint, args.config]
+    out = check_output(args.out, inputs, args.force)
+    for name in ('spec.json', 'pruned.pth', 'config.py', 'report.md'):  # never onto an input
+        check_output(osp.join(out, name), inputs, force=True)
     cfg = Config.fromfile(args.config)
     model = build_model(cfg)
     load_state(model, args.checkpoint, args.trust_checkpoint)

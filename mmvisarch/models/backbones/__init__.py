@@ -3,4 +3,17 @@ from .slak import SLaK, SLaKBlock, convert_slak_state_dict  # noqa: F401
 from .pruned import PrunedDenseNet, PrunedResNet, PrunedVGG  # noqa: F401
 from .roadmap import ModernizedResNet, RoadmapBlock  # noqa: F401
 
-__all__ = ['ConvNeXt', 'ConvNeXtBlock', 'ConvNeXtIsotropic', 'convert_convnext_state_dict']
+__all__ = [
+    'ConvNeXt',
+    'ConvNeXtBlock',
+    'ConvNeXtIsotropic',
+    'convert_convnext_state_dict',
+    'SLaK',
+    'SLaKBlock',
+    'convert_slak_state_dict',
+    'PrunedDenseNet',
+    'PrunedResNet',
+    'PrunedVGG',
+    'ModernizedResNet',
+    'RoadmapBlock',
+]

@@ -20,7 +20,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from .rbf import _check_radius, rbf_interpolate, rbf_interpolation_macs
+from .rbf import _check_radius, rbf_fill, rbf_interpolation_macs, rbf_kernel1d
 
 MASK_CRITERIA = ('max_prob', 'max_value', 'entropy', 'topk', 'random')
 
@@ -77,6 +77,7 @@ class AdaptivityContext:
         self.prediction: Optional[torch.Tensor] = None
         self.exit_index = -1
         self._masks: Dict[Tuple[int, int], torch.Tensor] = {}
+        self._plans: Dict[tuple, Tuple[torch.Tensor, torch.Tensor]] = {}
 
     def active(self, training: bool) -> bool:
         """Whether adaptivity applies in the current mode."""
@@ -87,6 +88,7 @@ class AdaptivityContext:
         self.prediction = prediction.detach()
         self.exit_index = exit_index
         self._masks = {}
+        self._plans = {}
 
     def mask(self, size: Tuple[int, int]) -> Optional[torch.Tensor]:
         """The computation mask ``(N, 1, H, W)`` (1 = compute) at ``size``, or None."""
@@ -99,6 +101,15 @@ class AdaptivityContext:
                 pred = F.interpolate(pred, size=size, mode='bilinear', align_corners=False)
             self._masks[size] = self.compute_mask(pred)
         return self._masks[size]
+
+    def plan(self, size: Tuple[int, int], in_hw: Tuple[int, int], kernel, stride, padding,
+             dilation) -> Tuple[torch.Tensor, torch.Tensor]:
+        """:func:`gather_plan` of the current mask, shared by equal geometries."""
+        key = (tuple(size), tuple(in_hw), kernel, stride, padding, dilation)
+        if key not in self._plans:
+            active = self.mask(size)[:, 0] > 0
+            self._plans[key] = gather_plan(active, in_hw, kernel, stride, padding, dilation)
+        return self._plans[key]
 
     def compute_mask(self, pred: torch.Tensor) -> torch.Tensor:
         """Eq. 2.2 for one prediction ``(N, K, H, W)``: 0 where confident."""
@@ -126,15 +137,37 @@ class AdaptivityContext:
         return (~confident).to(pred.dtype)
 
 
+def gather_plan(active: torch.Tensor, in_hw: Tuple[int, int], kernel: Tuple[int, int],
+                stride: Tuple[int, int], padding: Tuple[int, int],
+                dilation: Tuple[int, int]) -> Tuple[torch.Tensor, torch.Tensor]:
+    """Indices for :func:`sparse_conv2d`: active outputs and their input taps.
+
+    Returns ``(out_index, in_index)``: flat indices of the active output pixels
+    in ``(N * Ho * Wo)`` and, per active pixel, the ``kh * kw`` flat indices of
+    its receptive field in the padded channels-last input ``(N * Hp * Wp)``.
+    """
+    _, ho, wo = active.shape
+    hp, wp = in_hw[0] + 2 * padding[0], in_hw[1] + 2 * padding[1]
+    out_index = active.reshape(-1).nonzero().squeeze(1)
+    b = out_index // (ho * wo)
+    oy = (out_index // wo) % ho
+    ox = out_index % wo
+    base = b * (hp * wp) + oy * (stride[0] * wp) + ox * stride[1]
+    ky = torch.arange(kernel[0], device=active.device) * dilation[0]
+    kx = torch.arange(kernel[1], device=active.device) * dilation[1]
+    offsets = (ky[:, None] * wp + kx[None, :]).reshape(-1)
+    return out_index, base[:, None] + offsets[None, :]
+
+
 def sparse_conv2d(x: torch.Tensor, weight: torch.Tensor, bias: Optional[torch.Tensor],
                   stride: Tuple[int, int], padding: Tuple[int, int],
-                  dilation: Tuple[int, int], active: torch.Tensor) -> torch.Tensor:
+                  dilation: Tuple[int, int], active: torch.Tensor,
+                  plan: Optional[Tuple[torch.Tensor, torch.Tensor]] = None) -> torch.Tensor:
     """Convolution evaluated only at active output positions (zeros elsewhere).
 
     Gathers the ``k x k`` receptive fields of the active output pixels from a
     channels-last copy of the padded input, multiplies them by the flattened
-    weight in one matrix product and scatters the results back; 1x1 stride-1
-    convolutions gather single pixels.
+    weight in one matrix product and scatters the results back.
 
     Args:
         x (Tensor): Input ``(N, C, H, W)``.
@@ -142,30 +175,29 @@ def sparse_conv2d(x: torch.Tensor, weight: torch.Tensor, bias: Optional[torch.Te
         bias (Tensor, optional): ``(O, )``.
         stride, padding, dilation (tuple[int, int]): As in ``F.conv2d``.
         active (Tensor): Bool ``(N, Ho, Wo)``; True where the output is computed.
+        plan (tuple, optional): :func:`gather_plan` for these shapes (reused
+            across layers of equal geometry).
 
     Returns:
         Tensor: ``(N, O, Ho, Wo)``.
     """
-    n, c, _, _ = x.shape
+    n, c, h, w = x.shape
     out_c, _, kh, kw = weight.shape
     _, ho, wo = active.shape
+    if plan is None:
+        plan = gather_plan(active, (h, w), (kh, kw), stride, padding, dilation)
+    out_index, in_index = plan
     if padding[0] or padding[1]:
         x = F.pad(x, (padding[1], padding[1], padding[0], padding[0]))
-    hp, wp = x.shape[2:]
-    x_cl = x.permute(0, 2, 3, 1).reshape(n * hp * wp, c)
-    flat = active.reshape(-1).nonzero().squeeze(1)
-    b = flat // (ho * wo)
-    oy = (flat // wo) % ho
-    ox = flat % wo
-    base = b * (hp * wp) + oy * (stride[0] * wp) + ox * stride[1]
-    ky = torch.arange(kh, device=x.device) * dilation[0]
-    kx = torch.arange(kw, device=x.device) * dilation[1]
-    offsets = (ky[:, None] * wp + kx[None, :]).reshape(-1)
-    cols = x_cl[base[:, None] + offsets[None, :]].reshape(flat.numel(), kh * kw * c)
-    w = weight.permute(0, 2, 3, 1).reshape(out_c, kh * kw * c)
-    y = cols @ w.t() if bias is None else torch.addmm(bias, cols, w.t())
+    x_cl = x.permute(0, 2, 3, 1).reshape(-1, c)
+    if kh * kw == 1:
+        cols = x_cl.index_select(0, in_index.view(-1))
+    else:
+        cols = x_cl.index_select(0, in_index.reshape(-1)).view(-1, kh * kw * c)
+    w2d = weight.permute(0, 2, 3, 1).reshape(out_c, kh * kw * c)
+    y = cols @ w2d.t() if bias is None else torch.addmm(bias, cols, w2d.t())
     out = x.new_zeros(n * ho * wo, out_c)
-    out[flat] = y
+    out.index_copy_(0, out_index, y)
     return out.view(n, ho, wo, out_c).permute(0, 3, 1, 2)
 
 
@@ -211,26 +243,28 @@ class MaskedConv2d(nn.Conv2d):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         ctx = self.context
-        mask = None
-        if ctx is not None and ctx.active(self.training):
-            mask = ctx.mask(self._output_size(x))
+        size = self._output_size(x)
+        mask = ctx.mask(size) if ctx is not None and ctx.active(self.training) else None
         if mask is None:
             out = super().forward(x)
             self.last_macs, self.last_active_fraction = self._dense_macs(out), 1.0
             return out
-        use_sparse = (ctx.sparse and not torch.is_grad_enabled() and self.groups == 1
-                      and self.padding_mode == 'zeros')
-        if use_sparse:
+        computed = mask > 0
+        if (ctx.sparse and not torch.is_grad_enabled() and self.groups == 1
+                and self.padding_mode == 'zeros'):
+            plan = ctx.plan(size, tuple(x.shape[2:]), self.kernel_size, self.stride,
+                            self.padding, self.dilation)
             out = sparse_conv2d(x, self.weight, self.bias, self.stride, self.padding,
-                                self.dilation, mask[:, 0] > 0)
+                                self.dilation, computed[:, 0], plan)
+            num_active = plan[0].numel()
         else:
-            out = super().forward(x) * mask
-        num_active = int(mask.sum().item())
+            out = super().forward(x) * computed
+            num_active = int(computed.sum().item())
         num_masked = mask.numel() - num_active
         self.last_active_fraction = num_active / mask.numel()
         self.last_macs = (round(self._dense_macs(out) * self.last_active_fraction) +
                           rbf_interpolation_macs(num_masked, self.out_channels, self.radius))
-        return rbf_interpolate(out, mask, self.rbf_lambda, self.radius)
+        return rbf_fill(out, computed, rbf_kernel1d(self.rbf_lambda, self.radius, out))
 
 
 def convert_to_masked(module: nn.Module, context: AdaptivityContext, radius: int = 7) -> int:

@@ -33,8 +33,42 @@ def _separable_window_sum(x: torch.Tensor, kernel1d: torch.Tensor) -> torch.Tens
 
 def _window_sum_1d(length: int, kernel1d: torch.Tensor) -> torch.Tensor:
     """For each index, the sum of the taps that land inside ``[0, length)``."""
-    ones = kernel1d.new_ones(1, 1, length)
-    return F.conv1d(ones, kernel1d.view(1, 1, -1), padding=kernel1d.numel() // 2).view(length)
+    reach = kernel1d.numel() // 2
+    cumsum = torch.cat([kernel1d.new_zeros(1), kernel1d.cumsum(0)])
+    index = torch.arange(length, device=kernel1d.device)
+    first = (reach - index).clamp(min=0)  # first tap inside the image
+    last = (reach + length - 1 - index).clamp(max=2 * reach)  # last tap inside
+    return cumsum[last + 1] - cumsum[first]
+
+
+def rbf_kernel1d(lam: torch.Tensor | float, radius: int, like: torch.Tensor) -> torch.Tensor:
+    """``exp(-lambda^2 d^2)`` for d = -r..r, without the taps that underflow to 0."""
+    _check_radius(radius)
+    lam = torch.as_tensor(lam, dtype=like.dtype, device=like.device)
+    offsets = torch.arange(-radius, radius + 1, dtype=like.dtype, device=like.device)
+    kernel1d = torch.exp(-(lam ** 2) * offsets ** 2)
+    # Taps that underflow to exactly 0 contribute nothing (nor gradient): drop them.
+    reach = int((kernel1d[radius:] > 0).sum().item()) - 1
+    return kernel1d[radius - reach:radius + reach + 1] if reach < radius else kernel1d
+
+
+def rbf_fill(zeroed: torch.Tensor, computed: torch.Tensor, kernel1d: torch.Tensor
+             ) -> torch.Tensor:
+    """Eq. 2.4-2.5 for features that are already 0 at masked-out positions.
+
+    Args:
+        zeroed (Tensor): ``(N, C, H, W)``, 0 wherever ``computed`` is False.
+        computed (Tensor): Bool ``(N, 1, H, W)``.
+        kernel1d (Tensor): From :func:`rbf_kernel1d`.
+    """
+    h, w = zeroed.shape[2:]
+    # The centre weight is exp(0) = 1 and the centre value of a masked-out
+    # position is 0, so the full window sum is the sum over Omega(p) there.
+    numerator = _separable_window_sum(zeroed, kernel1d)
+    # Total weight of the in-image neighbours, centre excluded (separable too).
+    denominator = (_window_sum_1d(h, kernel1d)[:, None] * _window_sum_1d(w, kernel1d)[None, :]
+                   - 1.0).clamp_min(torch.finfo(zeroed.dtype).tiny)
+    return torch.where(computed, zeroed, numerator / denominator)
 
 
 def rbf_interpolate(feat: torch.Tensor,
@@ -71,26 +105,8 @@ def rbf_interpolate(feat: torch.Tensor,
     if mask.shape[0] != feat.shape[0] or mask.shape[1] != 1 or mask.shape[2:] != feat.shape[2:]:
         raise ValueError(f'mask must be (N, 1, H, W) or (N, H, W) matching feat '
                          f'{tuple(feat.shape)}, got {tuple(mask.shape)}')
-    mask = mask.to(feat.dtype)
-    lam = torch.as_tensor(lam, dtype=feat.dtype, device=feat.device)
-    offsets = torch.arange(-radius, radius + 1, dtype=feat.dtype, device=feat.device)
-    kernel1d = torch.exp(-(lam ** 2) * offsets ** 2)
-    # Taps that underflow to exactly 0 contribute nothing (nor gradient): drop them.
-    reach = int((kernel1d[radius:] > 0).sum().item()) - 1
-    if reach < radius:
-        kernel1d = kernel1d[radius - reach:radius + reach + 1]
-    # Numerator: the centre weight is exp(0) = 1, and the centre value of a
-    # masked-out position is 0, so the full window sum equals the sum over
-    # Omega(p) wherever it is used.
-    numerator = _separable_window_sum(feat * mask, kernel1d)
-    # Denominator: total weight of the in-image neighbours, centre excluded;
-    # separable too, so an outer product of per-row and per-column sums.
-    h, w = feat.shape[2:]
-    rows = _window_sum_1d(h, kernel1d)
-    cols = _window_sum_1d(w, kernel1d)
-    denominator = (rows[:, None] * cols[None, :] - 1.0).view(1, 1, h, w)
-    filled = numerator / denominator.clamp_min(torch.finfo(feat.dtype).tiny)
-    return feat * mask + filled * (1.0 - mask)
+    computed = mask > 0
+    return rbf_fill(feat * computed, computed, rbf_kernel1d(lam, radius, feat))
 
 
 def rbf_interpolation_macs(num_masked: int, channels: int, radius: int) -> int:

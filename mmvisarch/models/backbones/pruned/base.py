@@ -7,7 +7,7 @@ and the stage modules; this base validates the spec, freezes stages, keeps BN
 in eval mode when asked and selects the outputs.
 """
 import json
-from typing import Dict, List, Optional, Sequence, Union
+from typing import Dict, List, Optional, Sequence, Tuple, Union
 
 from mmengine.model import BaseModule
 from torch import nn
@@ -117,6 +117,26 @@ class WidthSpecBackbone(BaseModule):
     def spec_arch(self) -> Union[str, dict]:
         """The ``arch`` a spec of this model records: its name or its settings dict."""
         return self.arch_name if isinstance(self.arch_name, str) else dict(self.arch_settings)
+
+    def param_stage(self, param_name: str) -> Optional[int]:
+        """Stage of a parameter of this backbone; None for the stem."""
+        module = param_name.rsplit('.', 1)[0]
+        try:
+            return self.stage_of(module)
+        except (ValueError, StopIteration, IndexError):
+            return None
+
+    def get_layer_depth(self, param_name: str, prefix: str = '') -> Tuple[int, int]:
+        """Layer id for layer-wise lr decay: stem 0, stage ``i`` -> ``i + 1``, others last.
+
+        Returns:
+            ``(layer_id, num_layers)`` with ``num_layers = num_stages + 2``.
+        """
+        num_layers = self.num_stages + 2
+        if not param_name.startswith(prefix):
+            return num_layers - 1, num_layers
+        stage = self.param_stage(param_name[len(prefix):])
+        return (0 if stage is None else stage + 1), num_layers
 
     def _freeze_stages(self) -> None:
         modules = list(self.stem_modules()) if self.frozen_stages >= 0 else []

@@ -109,8 +109,17 @@ class PrunedDenseNet(WidthSpecBackbone):
         return [self.conv1]
 
     def stage_of(self, name: str) -> int:
-        """Stage index of a layer (``dense{b}.…``/``trans{b}.…`` -> ``b - 1``)."""
-        return int(name.split('.')[0].lstrip('abcdefghijklmnopqrstuvwxyz')) - 1
+        """Stage index of a layer (``dense{b}.…``/``trans{b}.…`` -> ``b - 1``).
+
+        Raises:
+            ValueError: for names outside the stages (the stem).
+        """
+        head = name.split('.')[0]
+        if head == 'bn':
+            return self.num_stages - 1
+        if not head.startswith(('dense', 'trans')):
+            raise ValueError(f'{name!r} is not in a stage of {self.model_name}.')
+        return int(head[len('dense'):]) - 1
 
     def _freeze_stages(self) -> None:
         super()._freeze_stages()

@@ -209,8 +209,17 @@ class PrunedResNet(WidthSpecBackbone):
         return [self.conv1] if self._preact else [self.conv1, self.bn1]
 
     def stage_of(self, name: str) -> int:
-        """Stage index of a layer or block name (``layer{s}.…`` -> ``s - 1``)."""
-        return int(name.split('.')[0][len('layer'):]) - 1
+        """Stage index of a layer or block name (``layer{s}.…`` -> ``s - 1``).
+
+        Raises:
+            ValueError: for names outside the stages (the stem).
+        """
+        head = name.split('.')[0]
+        if head == 'bn':  # the final norm of a pre-activation net closes the last stage
+            return self.num_stages - 1
+        if not head.startswith('layer'):
+            raise ValueError(f'{name!r} is not in a stage of {self.model_name}.')
+        return int(head[len('layer'):]) - 1
 
     def forward_stem(self, x: torch.Tensor) -> torch.Tensor:
         if self._preact:
