@@ -23,6 +23,7 @@ class Instance:
     polygon: List[float]       # x0, y0, x1, y1, ... in pixels
     mask: np.ndarray           # (H, W) bool
     bbox: Tuple[float, float, float, float]  # x, y, w, h
+    occluded: bool = False     # a later shape covers part of the polygon
 
 
 def _shape_polygon(label: int, cx: float, cy: float, r: float, angle: float) -> np.ndarray:
@@ -61,7 +62,9 @@ def render_scene(rng: np.random.Generator, height: int, width: int, num_classes:
         ImageDraw.Draw(mask_img).polygon(flat, fill=1)
         mask = np.asarray(mask_img, dtype=bool)
         for previous in instances:
-            previous.mask &= ~mask
+            if (previous.mask & mask).any():
+                previous.mask &= ~mask
+                previous.occluded = True
         instances.append(Instance(label, flat, mask, (0., 0., 0., 0.)))
     kept = []
     for inst in instances:

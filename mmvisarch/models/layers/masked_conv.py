@@ -211,7 +211,7 @@ class MaskedConv2d(nn.Conv2d):
 
     After each call, ``last_macs`` holds the multiply-adds actually needed
     (computed positions plus the interpolation of Eq. 2.5), used by
-    :func:`mmvisarch.analysis.anytime_flops.count_anytime_flops`.
+    :func:`mmvisarch.analysis.anytime_flops.count_exit_gflops`.
     """
 
     def __init__(self, *args, radius: int = 7, lambda_init: float = 3.0, **kwargs) -> None:
