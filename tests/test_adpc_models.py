@@ -127,7 +127,7 @@ def test_masked_positions_keep_previous_prediction():
     model = build(toy_model_cfg(adaptivity=dict(criterion='random', ratio=(0.3, 0.5, 0.7))))
     model.eval()
     x = torch.randn(1, 3, 64, 96)
-    prev, ctx = None, model.adaptivity
+    prev, mask, ctx = None, None, model.adaptivity
     with torch.no_grad():
         for index, logits in model.forward_exits(x):
             if prev is not None:

@@ -6,12 +6,11 @@ import glob
 import json
 import os.path as osp
 import re
-import sys
 
 import pytest
 
 pytest.importorskip('mmseg')
-from tests.conftest import REPO_ROOT, run_tool  # noqa: E402
+from tests.conftest import run_tool  # noqa: E402
 
 SEG_TOY = 'configs/adpc/toy/adpc_hrnet-tiny_1xb2-20i_cityscapes-toy-64x128.py'
 POSE_TOY = 'configs/adpc/toy/adpc_hrnet-tiny_1xb4-2e_mpii-toy-64x64.py'

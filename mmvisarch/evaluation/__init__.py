@@ -1,2 +1,4 @@
 """Metrics of mmvisarch (METRICS registry); host-bound metrics import their host."""
-from .anytime_metric import AnytimeMetric  # noqa: F401
+from .anytime_metric import AnytimeMetric
+
+__all__ = ['AnytimeMetric']

@@ -53,9 +53,10 @@ class ExitBody(nn.Module):
         else:
             self.out_channels = channels
             self.pool = nn.AvgPool2d(2, 2, ceil_mode=True)
-            self.convs = nn.ModuleList(
-                [conv(in_channels if i == 0 else channels, channels) for i in range(num_downsamples)])
-            self.up_convs = nn.ModuleList([conv(channels, channels) for _ in range(num_downsamples - 1)])
+            self.convs = nn.ModuleList([conv(in_channels if i == 0 else channels, channels)
+                                        for i in range(num_downsamples)])
+            self.up_convs = nn.ModuleList([conv(channels, channels)
+                                           for _ in range(num_downsamples - 1)])
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         if self.num_downsamples == 0:
