@@ -144,7 +144,7 @@ def gather_plan(active: torch.Tensor, in_hw: Tuple[int, int], kernel: Tuple[int,
 
     Returns ``(out_index, in_index)``: flat indices of the active output pixels
     in ``(N * Ho * Wo)`` and, per active pixel, the ``kh * kw`` flat indices of
-    its receptive field in the padded channels-last input ``(N * Hp * Wp)``.
+    its receptive field in the padded input flattened to ``(N * Hp * Wp)``.
     """
     _, ho, wo = active.shape
     hp, wp = in_hw[0] + 2 * padding[0], in_hw[1] + 2 * padding[1]
@@ -165,9 +165,9 @@ def sparse_conv2d(x: torch.Tensor, weight: torch.Tensor, bias: Optional[torch.Te
                   plan: Optional[Tuple[torch.Tensor, torch.Tensor]] = None) -> torch.Tensor:
     """Convolution evaluated only at active output positions (zeros elsewhere).
 
-    Gathers the ``k x k`` receptive fields of the active output pixels from a
-    channels-last copy of the padded input, multiplies them by the flattened
-    weight in one matrix product and scatters the results back.
+    Gathers the ``k x k`` receptive fields of the active output pixels from the
+    padded input (im2col restricted to active pixels), multiplies them by the
+    flattened weight in one matrix product and scatters the results back.
 
     Args:
         x (Tensor): Input ``(N, C, H, W)``.
@@ -189,16 +189,16 @@ def sparse_conv2d(x: torch.Tensor, weight: torch.Tensor, bias: Optional[torch.Te
     out_index, in_index = plan
     if padding[0] or padding[1]:
         x = F.pad(x, (padding[1], padding[1], padding[0], padding[0]))
-    x_cl = x.permute(0, 2, 3, 1).reshape(-1, c)
-    if kh * kw == 1:
-        cols = x_cl.index_select(0, in_index.view(-1))
-    else:
-        cols = x_cl.index_select(0, in_index.reshape(-1)).view(-1, kh * kw * c)
-    w2d = weight.permute(0, 2, 3, 1).reshape(out_c, kh * kw * c)
-    y = cols @ w2d.t() if bias is None else torch.addmm(bias, cols, w2d.t())
-    out = x.new_zeros(n * ho * wo, out_c)
-    out.index_copy_(0, out_index, y)
-    return out.view(n, ho, wo, out_c).permute(0, 3, 1, 2)
+    # (C, N * Hp * Wp): a view when N == 1
+    x_flat = x.reshape(c, -1) if n == 1 else x.transpose(0, 1).reshape(c, -1)
+    # row c * k^2 + t of cols: channel c at tap t of every active pixel, the
+    # column order of weight.reshape(O, C * k^2)
+    cols = x_flat.index_select(1, in_index.t().reshape(-1)).view(c * kh * kw, -1)
+    w2d = weight.reshape(out_c, -1)
+    y = w2d @ cols if bias is None else torch.addmm(bias[:, None], w2d, cols)
+    out = x.new_zeros(out_c, n * ho * wo)
+    out.index_copy_(1, out_index, y)
+    return out.view(out_c, n, ho, wo).transpose(0, 1)
 
 
 class MaskedConv2d(nn.Conv2d):

@@ -27,8 +27,8 @@ def _separable_window_sum(x: torch.Tensor, kernel1d: torch.Tensor) -> torch.Tens
     pad = size // 2
     k_h = kernel1d.view(1, 1, size, 1).expand(channels, 1, size, 1)
     k_w = kernel1d.view(1, 1, 1, size).expand(channels, 1, 1, size)
-    x = F.conv2d(x, k_h.to(x.dtype), padding=(pad, 0), groups=channels)
-    return F.conv2d(x, k_w.to(x.dtype), padding=(0, pad), groups=channels)
+    x = F.conv2d(x, k_h, padding=(pad, 0), groups=channels)
+    return F.conv2d(x, k_w, padding=(0, pad), groups=channels)
 
 
 def _window_sum_1d(length: int, kernel1d: torch.Tensor) -> torch.Tensor:
