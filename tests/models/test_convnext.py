@@ -140,6 +140,26 @@ def test_offline_converter_writes_the_official_layout(tmp_path, repo_root):
         run_tool('tools/model_converters/convnext_to_mmvisarch.py', src, dst)
 
 
+def test_official_classifier_converts_to_an_mmpretrain_classifier_with_equal_logits(tmp_path):
+    from tests.conftest import run_tool
+    from mmengine.registry import DefaultScope
+    from mmpretrain.registry import MODELS
+    ref = official('convnext_official_d1122_w8_outputs.pth')
+    src = save(official('convnext_official_d1122_w8.pth'), tmp_path, 'official.pth')
+    dst = str(tmp_path / 'classifier.pth')
+    run_tool('tools/model_converters/convnext_to_mmvisarch.py', src, dst, '--classifier')
+    with DefaultScope.overwrite_default_scope('mmpretrain'):
+        classifier = MODELS.build(dict(
+            type='ImageClassifier',
+            backbone=dict(type='mmvisarch.ConvNeXt', arch=ref['arch'], out_indices=-1,
+                          gap_before_final_norm=True, layer_scale_init_value=0.5),
+            head=dict(type='LinearClsHead', num_classes=5, in_channels=32))).eval()
+    classifier.load_state_dict(torch.load(dst)['state_dict'], strict=True)
+    with torch.no_grad():
+        logits = classifier(ref['input'], mode='tensor')
+    torch.testing.assert_close(logits, ref['logits'], atol=1e-5, rtol=0)
+
+
 def test_checkpoint_of_another_architecture_is_an_error_naming_the_weight(tmp_path):
     ckpt = save(official('convnext_official_d1122_w8.pth'), tmp_path)
     model = ConvNeXt(arch=dict(depths=[1, 1, 2, 1], channels=[8, 16, 32, 32]),

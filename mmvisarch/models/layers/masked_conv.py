@@ -20,7 +20,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from .rbf import _check_radius, rbf_fill, rbf_interpolation_macs, rbf_kernel1d
+from .rbf import (_check_radius, rbf_denominator, rbf_fill, rbf_interpolation_macs,
+                  rbf_kernel1d)
 
 MASK_CRITERIA = ('max_prob', 'max_value', 'entropy', 'topk', 'random')
 
@@ -102,12 +103,19 @@ class AdaptivityContext:
             self._masks[size] = self.compute_mask(pred)
         return self._masks[size]
 
+    def computed(self, size: Tuple[int, int]) -> torch.Tensor:
+        """Bool version of :meth:`mask` (True = compute), cached per size."""
+        key = ('bool', ) + tuple(int(v) for v in size)
+        if key not in self._masks:
+            self._masks[key] = self.mask(size) > 0
+        return self._masks[key]
+
     def plan(self, size: Tuple[int, int], in_hw: Tuple[int, int], kernel, stride, padding,
              dilation) -> Tuple[torch.Tensor, torch.Tensor]:
         """:func:`gather_plan` of the current mask, shared by equal geometries."""
         key = (tuple(size), tuple(in_hw), kernel, stride, padding, dilation)
         if key not in self._plans:
-            active = self.mask(size)[:, 0] > 0
+            active = self.computed(size)[:, 0]
             self._plans[key] = gather_plan(active, in_hw, kernel, stride, padding, dilation)
         return self._plans[key]
 
@@ -222,6 +230,7 @@ class MaskedConv2d(nn.Conv2d):
         self.context: Optional[AdaptivityContext] = None
         self.last_macs = 0
         self.last_active_fraction = 1.0
+        self._rbf_cache: Dict[tuple, Tuple[torch.Tensor, torch.Tensor]] = {}
 
     @classmethod
     def from_conv(cls, conv: nn.Conv2d, radius: int = 7) -> 'MaskedConv2d':
@@ -249,7 +258,7 @@ class MaskedConv2d(nn.Conv2d):
             out = super().forward(x)
             self.last_macs, self.last_active_fraction = self._dense_macs(out), 1.0
             return out
-        computed = mask > 0
+        computed = ctx.computed(size)
         if (ctx.sparse and not torch.is_grad_enabled() and self.groups == 1
                 and self.padding_mode == 'zeros'):
             plan = ctx.plan(size, tuple(x.shape[2:]), self.kernel_size, self.stride,
@@ -264,7 +273,19 @@ class MaskedConv2d(nn.Conv2d):
         self.last_active_fraction = num_active / mask.numel()
         self.last_macs = (round(self._dense_macs(out) * self.last_active_fraction) +
                           rbf_interpolation_macs(num_masked, self.out_channels, self.radius))
-        return rbf_fill(out, computed, rbf_kernel1d(self.rbf_lambda, self.radius, out))
+        kernel1d, denominator = self._rbf_weights(out)
+        return rbf_fill(out, computed, kernel1d, denominator)
+
+    def _rbf_weights(self, out: torch.Tensor) -> Tuple[torch.Tensor, torch.Tensor]:
+        """RBF taps and denominator; cached in inference (they depend on lambda and size)."""
+        if torch.is_grad_enabled():
+            kernel1d = rbf_kernel1d(self.rbf_lambda, self.radius, out)
+            return kernel1d, rbf_denominator(out.shape[2:], kernel1d)
+        key = (float(self.rbf_lambda), tuple(out.shape[2:]), out.dtype, out.device)
+        if key not in self._rbf_cache:
+            kernel1d = rbf_kernel1d(self.rbf_lambda.detach(), self.radius, out)
+            self._rbf_cache = {key: (kernel1d, rbf_denominator(out.shape[2:], kernel1d))}
+        return self._rbf_cache[key]
 
 
 def convert_to_masked(module: nn.Module, context: AdaptivityContext, radius: int = 7) -> int:

@@ -10,6 +10,8 @@ The RBF kernel ``exp(-lambda^2 ||p - s||^2)`` is separable into
 are computed with two depthwise 1-D convolutions of length ``2r + 1``
 (``4r + 2`` multiply-adds per value instead of ``(2r + 1)^2``).
 """
+from typing import Optional, Tuple
+
 import torch
 import torch.nn.functional as F
 
@@ -52,23 +54,29 @@ def rbf_kernel1d(lam: torch.Tensor | float, radius: int, like: torch.Tensor) -> 
     return kernel1d[radius - reach:radius + reach + 1] if reach < radius else kernel1d
 
 
-def rbf_fill(zeroed: torch.Tensor, computed: torch.Tensor, kernel1d: torch.Tensor
-             ) -> torch.Tensor:
+def rbf_fill(zeroed: torch.Tensor, computed: torch.Tensor, kernel1d: torch.Tensor,
+             denominator: Optional[torch.Tensor] = None) -> torch.Tensor:
     """Eq. 2.4-2.5 for features that are already 0 at masked-out positions.
 
     Args:
         zeroed (Tensor): ``(N, C, H, W)``, 0 wherever ``computed`` is False.
         computed (Tensor): Bool ``(N, 1, H, W)``.
         kernel1d (Tensor): From :func:`rbf_kernel1d`.
+        denominator (Tensor, optional): :func:`rbf_denominator` (reusable).
     """
-    h, w = zeroed.shape[2:]
     # The centre weight is exp(0) = 1 and the centre value of a masked-out
     # position is 0, so the full window sum is the sum over Omega(p) there.
     numerator = _separable_window_sum(zeroed, kernel1d)
-    # Total weight of the in-image neighbours, centre excluded (separable too).
-    denominator = (_window_sum_1d(h, kernel1d)[:, None] * _window_sum_1d(w, kernel1d)[None, :]
-                   - 1.0).clamp_min(torch.finfo(zeroed.dtype).tiny)
+    if denominator is None:
+        denominator = rbf_denominator(zeroed.shape[2:], kernel1d)
     return torch.where(computed, zeroed, numerator / denominator)
+
+
+def rbf_denominator(size: Tuple[int, int], kernel1d: torch.Tensor) -> torch.Tensor:
+    """Total weight of the in-image neighbours, centre excluded (``(H, W)``)."""
+    h, w = size
+    weight = _window_sum_1d(h, kernel1d)[:, None] * _window_sum_1d(w, kernel1d)[None, :]
+    return (weight - 1.0).clamp_min(torch.finfo(kernel1d.dtype).tiny)
 
 
 def rbf_interpolate(feat: torch.Tensor,
