@@ -17,7 +17,7 @@ from torch import nn
 
 from mmvisarch.registry import MODELS
 from ..layers import LayerNorm2d
-from ..utils import init_from_pretrained, normalize_out_indices, resolve_arch
+from ..utils import freeze, init_from_pretrained, normalize_out_indices, resolve_arch
 
 DEFAULT_INIT_CFG = [
     dict(type='TruncNormal', layer=['Conv2d', 'Linear'], std=.02, bias=0.),
@@ -285,10 +285,7 @@ class ConvNeXt(_ConvNeXtBase):
 
     def _freeze_stages(self) -> None:
         for i in range(max(self.frozen_stages, 0)):
-            for module in (self.downsample_layers[i], self.stages[i]):
-                module.eval()
-                for param in module.parameters():
-                    param.requires_grad = False
+            freeze([self.downsample_layers[i], self.stages[i]])
 
     def train(self, mode: bool = True) -> 'ConvNeXt':
         super().train(mode)

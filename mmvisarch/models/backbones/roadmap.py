@@ -17,11 +17,10 @@ import torch
 import torch.utils.checkpoint as cp
 from mmcv.cnn.bricks import DropPath
 from torch import nn
-from torch.nn.modules.batchnorm import _BatchNorm
 
 from mmvisarch.registry import MODELS
 from ..layers import LayerNorm2d
-from ..utils import normalize_out_indices
+from ..utils import freeze, normalize_out_indices, set_batchnorm_eval
 from .convnext import (DEFAULT_INIT_CFG, ConvNeXt, ConvNeXtBlock, _ConvNeXtBase,
                        convert_convnext_state_dict, drop_path_rates)
 
@@ -244,16 +243,11 @@ class ModernizedResNet(_ConvNeXtBase):
             modules = [self.stages[i]]
             if i < len(self.downsample_layers):
                 modules.append(self.downsample_layers[i])
-            for module in modules:
-                module.eval()
-                for param in module.parameters():
-                    param.requires_grad = False
+            freeze(modules)
 
     def train(self, mode: bool = True) -> 'ModernizedResNet':
         super().train(mode)
         self._freeze_stages()
         if mode and self.norm_eval:
-            for module in self.modules():
-                if isinstance(module, _BatchNorm):
-                    module.eval()
+            set_batchnorm_eval(self)
         return self

@@ -17,12 +17,11 @@ from typing import Dict, Optional, Sequence, Tuple, Union
 
 import torch
 from torch import nn
-from torch.nn.modules.batchnorm import _BatchNorm
 
 from mmvisarch.registry import MODELS
 from mmvisarch.sparsity import enable_mask_loading
 from ..layers.large_kernel import LargeKernelConv
-from ..utils import resolve_arch
+from ..utils import resolve_arch, set_batchnorm_eval
 from .convnext import ConvNeXt, ConvNeXtBlock, convert_convnext_state_dict
 
 DEFAULT_KERNEL_SIZES = (51, 49, 47, 13)
@@ -150,9 +149,7 @@ class SLaK(ConvNeXt):
     def train(self, mode: bool = True) -> 'SLaK':
         super().train(mode)
         if mode and self.norm_eval:  # keep the branch BatchNorms' statistics frozen
-            for module in self.modules():
-                if isinstance(module, _BatchNorm):
-                    module.eval()
+            set_batchnorm_eval(self)
         return self
 
     def _kernel_size(self, stage: int, kernel_size) -> Tuple[int, int]:

@@ -1,5 +1,8 @@
-"""Helpers every backbone shares: resolving ``arch`` and ``out_indices``."""
+"""Helpers every backbone shares: ``arch``, ``out_indices``, freezing and ``norm_eval``."""
 from typing import Dict, Iterable, Sequence, Tuple, Union
+
+from torch import nn
+from torch.nn.modules.batchnorm import _BatchNorm
 
 
 def resolve_arch(arch: Union[str, dict], arch_zoo: Dict[str, dict],
@@ -44,3 +47,18 @@ def normalize_out_indices(out_indices: Union[int, Sequence[int]], num_stages: in
     if len(set(normalized)) != len(normalized):
         raise ValueError(f'{model_name} out_indices {tuple(indices)} names a stage twice.')
     return tuple(sorted(normalized))
+
+
+def freeze(modules: Iterable[nn.Module]) -> None:
+    """The ``frozen_stages`` contract: eval mode and ``requires_grad=False``."""
+    for module in modules:
+        module.eval()
+        for param in module.parameters():
+            param.requires_grad = False
+
+
+def set_batchnorm_eval(model: nn.Module) -> None:
+    """The ``norm_eval`` contract: BatchNorm layers keep their running statistics."""
+    for module in model.modules():
+        if isinstance(module, _BatchNorm):
+            module.eval()

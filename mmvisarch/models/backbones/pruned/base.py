@@ -11,11 +11,10 @@ from typing import Dict, List, Optional, Sequence, Tuple, Union
 
 from mmengine.model import BaseModule
 from torch import nn
-from torch.nn.modules.batchnorm import _BatchNorm
 
 from mmvisarch.pruning.spec import (SpecLike, load_spec, make_spec, resolve_widths,
                                     validate_spec)
-from ...utils import normalize_out_indices, resolve_arch
+from ...utils import freeze, normalize_out_indices, resolve_arch, set_batchnorm_eval
 
 DEFAULT_INIT_CFG = [
     dict(type='Kaiming', layer='Conv2d', mode='fan_out', nonlinearity='relu'),
@@ -141,18 +140,13 @@ class WidthSpecBackbone(BaseModule):
     def _freeze_stages(self) -> None:
         modules = list(self.stem_modules()) if self.frozen_stages >= 0 else []
         modules += [getattr(self, name) for name in self.stage_names[:max(self.frozen_stages, 0)]]
-        for module in modules:
-            module.eval()
-            for param in module.parameters():
-                param.requires_grad = False
+        freeze(modules)
 
     def train(self, mode: bool = True) -> 'WidthSpecBackbone':
         super().train(mode)
         self._freeze_stages()
         if mode and self.norm_eval:
-            for module in self.modules():
-                if isinstance(module, _BatchNorm):
-                    module.eval()
+            set_batchnorm_eval(self)
         return self
 
     def forward(self, x):

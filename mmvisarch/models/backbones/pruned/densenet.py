@@ -16,6 +16,7 @@ from torch import nn
 
 from mmvisarch.pruning.groups import ChannelGroup, bn_slices
 from mmvisarch.registry import MODELS
+from ...utils import freeze
 from .base import WidthSpecBackbone
 
 
@@ -125,10 +126,7 @@ class PrunedDenseNet(WidthSpecBackbone):
         super()._freeze_stages()
         for b in range(1, max(self.frozen_stages, 0) + 1):
             if hasattr(self, f'trans{b}'):
-                module = getattr(self, f'trans{b}')
-                module.eval()
-                for param in module.parameters():
-                    param.requires_grad = False
+                freeze([getattr(self, f'trans{b}')])
 
     def forward(self, x: torch.Tensor):
         x = self.conv1(x)

@@ -16,6 +16,7 @@ from torch import nn
 
 from mmvisarch.pruning.groups import ChannelGroup, bn_slices
 from mmvisarch.registry import MODELS
+from ...utils import freeze
 from .base import WidthSpecBackbone
 
 M = 'M'
@@ -101,10 +102,7 @@ class PrunedVGG(WidthSpecBackbone):
 
     def _freeze_stages(self) -> None:
         for start, end in self._stage_bounds[:max(self.frozen_stages, 0)]:
-            for module in self.features[start:end]:
-                module.eval()
-                for param in module.parameters():
-                    param.requires_grad = False
+            freeze(self.features[start:end])
 
     def forward(self, x: torch.Tensor):
         outs = []
