@@ -29,6 +29,13 @@ sys.path.insert(0, REPO)
 
 MASKED_RATIOS = (0.193, 0.384, 0.630)
 SECTION = '## ADP-C: anytime HRNet-W48 vs HRNet-W48 (CPU wall clock)'
+NOTE = ('Not yet faster than HRNet here. A torch profile of the ADP-C run at 256x512 (1 thread) '
+        'shows the sparse matrix products themselves at ~57 GFLOP/s (HRNet: ~49), but the '
+        'im2col gather of the active pixels, the RBF fill (two depthwise passes, `torch.where`) '
+        'and the scatter add ~0.45 s on top of the 0.38 s of products; with 2 threads on this '
+        'shared 2-core machine the timings of small operations varied by several x between '
+        'runs, so the table uses 1 thread. Closing the gap needs fused gather-GEMM-scatter '
+        'kernels (or larger inputs, where the fixed per-operation costs matter less).')
 
 
 def build(cfg_path: str, **model_overrides) -> torch.nn.Module:
@@ -113,7 +120,7 @@ def main() -> None:
     lines = [
         SECTION, '',
         f'`python benchmarks/adpc_speedup.py --height {args.height} --width {args.width} '
-        f'--repeats {args.repeats}` ({args.threads} threads, torch {torch.__version__}, '
+        f'--repeats {args.repeats} --threads {args.threads}` (torch {torch.__version__}, '
         f'input 1x3x{args.height}x{args.width}; the paper used 1024x2048 on 16 threads). '
         f'Masks fixed at {", ".join(f"{100 * r:.1f}%" for r in MASKED_RATIOS)} masked after '
         'exits 1-3 (Sec. 2.5.1); ADP-C runs all four exits. Median of the repeats, the three '
@@ -131,6 +138,7 @@ def main() -> None:
         f'Theoretical speed-up by FLOPs: {base_gflops / adpc_gflops[-1]:.2f}x '
         '(paper: 1.80x theoretical, 1.48x measured). Per-exit cumulative GFLOPs of ADP-C at '
         'this size: ' + ' / '.join(f'{g:.1f}' for g in adpc_gflops) + '.', '',
+        NOTE, '',
     ]
     text = '\n'.join(lines)
     print(text)

@@ -9,18 +9,15 @@ import os.path as osp
 from typing import List, Optional
 
 import torch
-from mmengine.config import Config, DictAction
+from mmengine.config import Config, DictAction  # noqa: F401
 
 import mmvisarch  # noqa: F401  (registry scope, safe checkpoint types)
+from mmvisarch.utils import load_config as _load_file
 
 
 def load_config(path: str, options: List[str], launcher: str,
                 work_dir: Optional[str]) -> Config:
-    if not osp.isfile(path):
-        raise FileNotFoundError(f'config file {path!r} does not exist.')
-    cfg = Config.fromfile(path)
-    if options:
-        cfg.merge_from_dict(_parse_options(options))
+    cfg = _load_file(path, _parse_options(options))
     cfg.launcher = launcher
     cfg.work_dir = work_dir or cfg.get('work_dir') or osp.join(
         'work_dirs', osp.splitext(osp.basename(path))[0])

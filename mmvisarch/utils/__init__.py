@@ -1,4 +1,5 @@
+from .config import load_config
 from .io import atomic_save
 from .safe_load import register_safe_checkpoint_types
 
-__all__ = ['atomic_save', 'register_safe_checkpoint_types']
+__all__ = ['load_config', 'atomic_save', 'register_safe_checkpoint_types']

@@ -13,11 +13,12 @@ import os.path as osp
 import sys
 
 import torch
-from mmengine.config import Config, DictAction
+from mmengine.config import DictAction
 from mmengine.model import revert_sync_batchnorm
 
 sys.path.insert(0, osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
 import mmvisarch  # noqa: E402,F401  (registry scope)
+from mmvisarch.utils import load_config  # noqa: E402
 from mmvisarch.analysis.complexity import (AMP_DTYPES, build_model_from_config,  # noqa: E402
                                            inference_module, measure_throughput)
 
@@ -45,11 +46,7 @@ def parse_args(argv=None) -> argparse.Namespace:
 
 def main(argv=None) -> None:
     args = parse_args(argv)
-    if not osp.isfile(args.config):
-        raise FileNotFoundError(f'config file {args.config!r} does not exist.')
-    cfg = Config.fromfile(args.config)
-    if args.cfg_options:
-        cfg.merge_from_dict(args.cfg_options)
+    cfg = load_config(args.config, args.cfg_options)
     h, w = args.shape * 2 if len(args.shape) == 1 else args.shape
     model = revert_sync_batchnorm(build_model_from_config(cfg)).to(args.device).eval()
     module = inference_module(model, h, w)

@@ -22,6 +22,7 @@ from mmengine.config import Config, DictAction
 
 sys.path.insert(0, osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
 import mmvisarch  # noqa: E402,F401  (registry scope)
+from mmvisarch.utils import load_config  # noqa: E402
 from mmvisarch.analysis.erf import (  # noqa: E402
     THRESHOLDS, accumulate_erf, high_contribution_ratios, normalized_erf, save_heatmap)
 
@@ -71,11 +72,7 @@ def build_backbone(cfg: Config, checkpoint: str = None) -> torch.nn.Module:
 
 def main(argv=None) -> dict:
     args = parse_args(argv)
-    if not osp.isfile(args.config):
-        raise FileNotFoundError(f'config file {args.config!r} does not exist.')
-    cfg = Config.fromfile(args.config)
-    if args.cfg_options:
-        cfg.merge_from_dict(args.cfg_options)
+    cfg = load_config(args.config, args.cfg_options)
     backbone = build_backbone(cfg, args.checkpoint)
     erf = accumulate_erf(backbone, load_images(args.images, args.num_images, args.size),
                          feature=lambda outs: outs[args.out_index])
