@@ -251,6 +251,24 @@ def test_with_cp_and_channels_last_give_the_same_outputs_and_grads():
         torch.testing.assert_close(results['plain'][1], results[name][1], atol=1e-5, rtol=1e-4)
 
 
+@pytest.mark.parametrize('memory_format', [torch.contiguous_format, torch.channels_last])
+def test_outputs_keep_the_input_memory_format_so_mmcv_ops_read_them_right(memory_format):
+    """mmcv's CPU roi_align reads raw NCHW memory: a strided output scrambles the RoIs
+    (this silently stopped the toy Mask R-CNN from learning)."""
+    from mmcv.ops import roi_align
+    model = ConvNeXt(arch=TINY).eval()
+    x = torch.randn(2, 3, 64, 64).contiguous(memory_format=memory_format)
+    with torch.no_grad():
+        outs = model(x)
+    rois = torch.tensor([[0., 4., 4., 40., 52.], [1., 10., 0., 60., 30.]])
+    for out in outs:
+        assert out.is_contiguous(memory_format=memory_format)
+        if memory_format is torch.contiguous_format:
+            expected = roi_align(out.clone(memory_format=torch.contiguous_format), rois, (7, 7),
+                                 0.25, 2, 'avg', True)
+            torch.testing.assert_close(roi_align(out, rois, (7, 7), 0.25, 2, 'avg', True), expected)
+
+
 def test_train_returns_self_and_drop_path_is_off_in_eval():
     model = ConvNeXt(arch=TINY, drop_path_rate=0.5)
     assert model.train() is model and model.eval() is model

@@ -25,6 +25,13 @@ DEFAULT_INIT_CFG = [
 ]
 
 
+def input_memory_format(x: torch.Tensor) -> torch.memory_format:
+    """``channels_last`` for a channels-last 4-D input, else the default contiguous format."""
+    if x.dim() == 4 and not x.is_contiguous() and x.is_contiguous(memory_format=torch.channels_last):
+        return torch.channels_last
+    return torch.contiguous_format
+
+
 def drop_path_rates(max_rate: float, num_blocks: int) -> List[float]:
     """Stochastic depth rates increasing linearly from 0 to ``max_rate`` over the blocks."""
     return [max_rate * i / max(num_blocks - 1, 1) for i in range(num_blocks)]
@@ -132,11 +139,17 @@ class _ConvNeXtBase(BaseModule):
         for i in self.out_indices:
             self.add_module(f'norm{i}', LayerNorm2d(channels[i]))
 
-    def _output(self, index: int, x: torch.Tensor) -> torch.Tensor:
+    def _output(self, index: int, x: torch.Tensor,
+                memory_format: torch.memory_format) -> torch.Tensor:
+        """The normalised output of stage ``index``, in the memory format of the input image.
+
+        The blocks compute channels-last internally; host ops such as mmcv's
+        ``roi_align`` read raw NCHW memory, so a strided output would scramble them.
+        """
         norm = getattr(self, f'norm{index}')
         if self.gap_before_final_norm:
             return norm(x.mean((2, 3), keepdim=True)).flatten(1)
-        return norm(x)
+        return norm(x).contiguous(memory_format=memory_format)
 
     def convert_state_dict(self, state_dict: Dict[str, torch.Tensor]) -> Dict[str, torch.Tensor]:
         raise NotImplementedError
@@ -276,11 +289,12 @@ class ConvNeXt(_ConvNeXtBase):
         return stage + 1
 
     def forward(self, x: torch.Tensor) -> Tuple[torch.Tensor, ...]:
+        memory_format = input_memory_format(x)
         outs = []
         for i in range(self.num_stages):
             x = self.stages[i](self.downsample_layers[i](x))
             if i in self.out_indices:
-                outs.append(self._output(i, x))
+                outs.append(self._output(i, x, memory_format))
         return tuple(outs)
 
     def _freeze_stages(self) -> None:
@@ -337,10 +351,11 @@ class ConvNeXtIsotropic(_ConvNeXtBase):
         return converted
 
     def forward(self, x: torch.Tensor) -> Tuple[torch.Tensor, ...]:
+        memory_format = input_memory_format(x)
         x = self.stem(x)
         outs = []
         for i, block in enumerate(self.blocks):
             x = block(x)
             if i in self.out_indices:
-                outs.append(self._output(i, x))
+                outs.append(self._output(i, x, memory_format))
         return tuple(outs)

@@ -22,7 +22,7 @@ from mmvisarch.registry import MODELS
 from ..layers import LayerNorm2d
 from ..utils import freeze, normalize_out_indices, set_batchnorm_eval
 from .convnext import (DEFAULT_INIT_CFG, ConvNeXt, ConvNeXtBlock, _ConvNeXtBase,
-                       convert_convnext_state_dict, drop_path_rates)
+                       convert_convnext_state_dict, drop_path_rates, input_memory_format)
 
 LAYOUTS = ('bottleneck', 'inverted', 'inverted_dw_first')
 STEMS = ('resnet', 'patchify')
@@ -229,13 +229,14 @@ class ModernizedResNet(_ConvNeXtBase):
     get_layer_depth = ConvNeXt.get_layer_depth
 
     def forward(self, x: torch.Tensor) -> Tuple[torch.Tensor, ...]:
+        memory_format = input_memory_format(x)
         outs = []
         for i in range(self.num_stages):
             if i < len(self.downsample_layers):
                 x = self.downsample_layers[i](x)
             x = self.stages[i](x)
             if i in self.out_indices:
-                outs.append(self._output(i, x))
+                outs.append(self._output(i, x, memory_format))
         return tuple(outs)
 
     def _freeze_stages(self) -> None:
