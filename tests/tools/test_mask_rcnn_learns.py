@@ -1,11 +1,11 @@
 """The toy Mask R-CNN of `make demo` runs through the tools, and learns.
 
-The learning test trains the full toy schedule (320 iterations, several minutes on 2
-cores), so it is marked slow; the quick test runs the same config on 8 images.
+The learning test trains the full toy schedule (320 iterations, about 2 minutes on one
+core); the quick test runs the same config on 8 images. Measured once: untrained bbox/segm
+AP 0.001/0.000, trained 0.593/0.665.
 """
 import os.path as osp
 
-import pytest
 import torch
 
 from tests.conftest import REPO_ROOT, run_tool
@@ -31,7 +31,6 @@ def test_toy_mask_rcnn_trains_and_evaluates_bbox_and_segm(tmp_path, toy_data_roo
         assert 0.0 <= metrics[key] <= 1.0
 
 
-@pytest.mark.slow
 def test_toy_mask_rcnn_learns(tmp_path, toy_data_root):
     from mmengine.config import Config
     from mmdet.registry import MODELS
@@ -50,5 +49,5 @@ def test_toy_mask_rcnn_learns(tmp_path, toy_data_root):
     after = evaluate(osp.join(work_dir, f'epoch_{cfg.train_cfg.max_epochs}.pth'),
                      str(tmp_path / 'after'))
     assert before['coco/bbox_mAP'] < 0.02
-    assert after['coco/bbox_mAP'] > before['coco/bbox_mAP'] + 0.2, (before, after)
-    assert after['coco/segm_mAP'] > before['coco/segm_mAP'] + 0.2, (before, after)
+    assert after['coco/bbox_mAP'] > before['coco/bbox_mAP'] + 0.3, (before, after)
+    assert after['coco/segm_mAP'] > before['coco/segm_mAP'] + 0.3, (before, after)
