@@ -24,7 +24,7 @@ chapter's throughput columns (Tables 4.1, 4.12) do for classifiers.
 import contextlib
 import time
 from dataclasses import dataclass
-from typing import Optional, Sequence, Tuple, Union
+from typing import Dict, Optional, Sequence, Tuple, Union
 
 import torch
 from mmengine.analysis import FlopAnalyzer, parameter_count
@@ -143,6 +143,28 @@ def inference_module(model: nn.Module, height: int, width: int) -> nn.Module:
     return _TensorForward(model, _dummy_data_samples(model, height, width)).eval()
 
 
+def flops_by_module(model: nn.Module, inputs: Tuple[torch.Tensor, ...]
+                    ) -> Tuple[int, Dict[str, int]]:
+    """Total FLOPs (multiply-adds) of ``model(*inputs)`` in eval mode, and FLOPs per module.
+
+    The one place that runs mmengine's :class:`FlopAnalyzer`; sparsity-aware
+    counts (SLaK, magnitude pruning) scale its per-module numbers by density.
+    """
+    was_training = model.training
+    model.eval()
+    analyzer = FlopAnalyzer(model, inputs)
+    analyzer.unsupported_ops_warnings(False)
+    analyzer.uncalled_modules_warnings(False)
+    analyzer.tracer_warnings('none')
+    try:
+        with torch.no_grad():
+            per_module = {name: int(v) for name, v in analyzer.by_module().items()}
+            total = int(analyzer.total())
+    finally:
+        model.train(was_training)
+    return total, per_module
+
+
 def model_complexity(model: nn.Module, input_shape: Sequence[int] = (3, 224, 224)) -> Complexity:
     """Count the parameters and FLOPs of ``model`` for one image.
 
@@ -159,12 +181,7 @@ def model_complexity(model: nn.Module, input_shape: Sequence[int] = (3, 224, 224
     wrapper = inference_module(model, h, w)
     device = next(model.parameters()).device
     inputs = torch.randn(1, c, h, w, device=device)
-    analyzer = FlopAnalyzer(wrapper, (inputs, ))
-    analyzer.unsupported_ops_warnings(False)
-    analyzer.uncalled_modules_warnings(False)
-    analyzer.tracer_warnings('none')
-    with torch.no_grad():
-        flops = analyzer.total()
+    flops, _ = flops_by_module(wrapper, (inputs, ))
     return Complexity(flops=int(flops), params=int(parameter_count(model)['']),
                       input_shape=(c, h, w))
 

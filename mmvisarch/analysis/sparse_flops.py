@@ -10,10 +10,10 @@ sparse weight has its FLOPs scaled by that weight's density.
 from typing import Dict, Optional, Sequence, Tuple, Union
 
 import torch
-from mmengine.analysis import FlopAnalyzer
 from torch import nn
 
 from mmvisarch.sparsity import MASK_NAME
+from .complexity import flops_by_module
 
 
 def weight_density(module: nn.Module) -> float:
@@ -42,14 +42,7 @@ def sparse_complexity(model: nn.Module, input_shape: Sequence[int] = (3, 224, 22
     if inputs is None:
         param = next(model.parameters())
         inputs = (torch.zeros(1, *input_shape, device=param.device, dtype=param.dtype), )
-    was_training = model.training
-    model.eval()
-    analyzer = FlopAnalyzer(model, inputs)
-    analyzer.unsupported_ops_warnings(False)
-    analyzer.uncalled_modules_warnings(False)
-    per_module = analyzer.by_module()
-    flops = analyzer.total()
-    model.train(was_training)
+    flops, per_module = flops_by_module(model, tuple(inputs))
 
     params = sum(p.numel() for p in model.parameters())
     removed_params = removed_flops = 0.0

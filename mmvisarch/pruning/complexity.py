@@ -11,7 +11,7 @@ from typing import Tuple
 import torch
 from torch import nn
 
-from .unstructured import module_flops
+from mmvisarch.analysis.complexity import flops_by_module
 
 
 class _Classifier(nn.Module):
@@ -42,10 +42,10 @@ def classifier_complexity(backbone: nn.Module, num_classes: int, input_size: int
     """(parameters, FLOPs) of ``backbone`` plus the paper's classifier at one input."""
     model = _Classifier(backbone, paper_head(head, backbone.out_channels[-1], num_classes))
     params = sum(p.numel() for p in model.parameters())
-    flops, _ = module_flops(model, (torch.zeros(1, 3, input_size, input_size),))
+    flops, _ = flops_by_module(model, (torch.zeros(1, 3, input_size, input_size),))
     return params, flops
 
 
 def backbone_flops(backbone: nn.Module, input_size: int) -> int:
     """FLOPs of a backbone alone at ``input_size`` x ``input_size``."""
-    return module_flops(backbone, (torch.zeros(1, 3, input_size, input_size),))[0]
+    return flops_by_module(backbone, (torch.zeros(1, 3, input_size, input_size),))[0]

@@ -19,6 +19,7 @@ from typing import Callable, Dict, Tuple
 import torch
 from torch import nn
 
+from mmvisarch.analysis.complexity import flops_by_module
 from .structured import check_ratio
 
 Masks = Dict[str, torch.Tensor]
@@ -103,22 +104,9 @@ def sparsity_of(masks: Masks) -> float:
     return 1. - sum(int(m.sum()) for m in masks.values()) / total
 
 
-def module_flops(model: nn.Module, inputs: Tuple[torch.Tensor, ...]) -> Tuple[int, Dict[str, int]]:
-    """Total FLOPs (multiply-adds, mmengine's convention) and FLOPs per module."""
-    from mmengine.analysis import FlopAnalyzer
-    was_training = model.training
-    model.eval()
-    analyzer = FlopAnalyzer(model, inputs)
-    analyzer.unsupported_ops_warnings(False)
-    analyzer.uncalled_modules_warnings(False)
-    per_module = dict(analyzer.by_module())
-    model.train(was_training)
-    return int(analyzer.total()), {k: int(v) for k, v in per_module.items()}
-
-
 def sparse_flops(model: nn.Module, masks: Masks, inputs: Tuple[torch.Tensor, ...]) -> int:
     """FLOPs with each masked layer counted at its density (``S * F``, Eq. 1)."""
-    total, per_module = module_flops(model, inputs)
+    total, per_module = flops_by_module(model, inputs)
     saved = sum(per_module[name] * (1. - float(mask.float().mean()))
                 for name, mask in masks.items())
     return int(round(total - saved))
@@ -142,7 +130,7 @@ def flops_target_masks(model: nn.Module, target_flops: float, inputs: Tuple[torc
     modules = prunable_modules(model, select)
     if not modules:
         raise ValueError('The model has no 1x1 convolutions to prune.')
-    total, per_module = module_flops(model, inputs)
+    total, per_module = flops_by_module(model, inputs)
     f_sel = sum(per_module[name] for name in modules)
     to_remove = total - float(target_flops)
     if not 0 <= to_remove < f_sel:

@@ -3,8 +3,9 @@ import pytest
 import torch
 from torch import nn
 
+from mmvisarch.analysis.complexity import flops_by_module
 from mmvisarch.models.backbones.pruned import PrunedResNet
-from mmvisarch.pruning import (apply_masks, flops_target_masks, magnitude_masks, module_flops,
+from mmvisarch.pruning import (apply_masks, flops_target_masks, magnitude_masks,
                                sparse_flops, sparsity_of)
 from mmvisarch.pruning.unstructured import build_timm_model, is_pointwise_conv
 
@@ -55,7 +56,7 @@ def test_magnitude_masks_hit_sparsity(scope):
 def test_sparse_flops_count_density():
     model = MobileBlock().eval()
     x = (torch.zeros(1, 3, 16, 16),)
-    total, per = module_flops(model, x)
+    total, per = flops_by_module(model, x)
     # hand count (multiply-adds): stem 3*8*9, pw 8*32, dw 32*9, pwl 32*8 per pixel; fc 8*4
     assert per['pw'] == 16 * 16 * 8 * 32 and per['dw'] == 16 * 16 * 32 * 9
     masks = {'pw': torch.rand(32, 8, 1, 1) > 0.25}
@@ -68,7 +69,7 @@ def test_sparse_flops_count_density():
 def test_flops_target_within_one_percent(scope, model_fn):
     model = model_fn().eval()
     x = (torch.zeros(1, 3, 16, 16),)
-    total, per = module_flops(model, x)
+    total, per = flops_by_module(model, x)
     f1x1 = sum(per[n] for n, m in model.named_modules() if is_pointwise_conv(n, m))
     target = total - 0.4 * f1x1
     masks = flops_target_masks(model, target, x, scope=scope)
@@ -82,7 +83,7 @@ def test_flops_target_within_one_percent(scope, model_fn):
 def test_flops_target_unreachable():
     model = MobileBlock().eval()
     x = (torch.zeros(1, 3, 16, 16),)
-    total, _ = module_flops(model, x)
+    total, _ = flops_by_module(model, x)
     with pytest.raises(ValueError, match='unreachable'):
         flops_target_masks(model, total * 0.01, x)
     with pytest.raises(ValueError, match='unreachable'):

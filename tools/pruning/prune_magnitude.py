@@ -43,11 +43,12 @@ def main(argv=None):
     import torch
     from mmengine.config import Config
 
+    from mmvisarch.analysis.complexity import flops_by_module
     from mmvisarch.pruning.io import build_model, check_output, load_state, save_checkpoint
     from mmvisarch.pruning.pipeline import masks_to_state
     from mmvisarch.pruning.unstructured import (apply_masks, flops_target_masks,
                                                 is_conv_weight, is_pointwise_conv,
-                                                magnitude_masks, module_flops, sparse_flops,
+                                                magnitude_masks, sparse_flops,
                                                 sparsity_of)
     out = check_output(args.out, [args.checkpoint, args.config], args.force)
     cfg = Config.fromfile(args.config)
@@ -63,9 +64,9 @@ def main(argv=None):
         target = args.target_flops
         if args.target_config:
             small = build_model(Config.fromfile(args.target_config)).eval()
-            target = module_flops(small.backbone if prefix else small, inputs)[0]
+            target = flops_by_module(small.backbone if prefix else small, inputs)[0]
         masks = flops_target_masks(counted, target, inputs, args.scope, select)
-    dense, _ = module_flops(counted, inputs)
+    dense, _ = flops_by_module(counted, inputs)
     sparse = sparse_flops(counted, masks, inputs)
     apply_masks(counted, masks)
     masks = {prefix + k: v for k, v in masks.items()}
