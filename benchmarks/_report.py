@@ -3,11 +3,12 @@ import os
 import os.path as osp
 import platform
 import re
-import tempfile
 import time
 from typing import Callable, Dict, List
 
 import torch
+
+from mmvisarch.utils import atomic_write
 
 DOC = osp.join(osp.dirname(osp.dirname(osp.abspath(__file__))), 'docs', 'benchmarks.md')
 HEADER = ('# Benchmarks\n\nSpeed comparisons measured side by side in one run of each script '
@@ -42,8 +43,7 @@ def update_section(heading: str, body: str, path: str = DOC) -> None:
     pattern = re.compile(rf'^## {re.escape(heading)}\n.*?(?=^## |\Z)', re.S | re.M)
     text = pattern.sub(lambda _: section + '\n', text) if pattern.search(text) \
         else text.rstrip() + '\n\n' + section
-    os.makedirs(osp.dirname(path), exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=osp.dirname(path))
-    with os.fdopen(fd, 'w') as f:
-        f.write(text)
-    os.replace(tmp, path)
+    def write(tmp: str) -> None:
+        with open(tmp, 'w') as f:
+            f.write(text)
+    atomic_write(path, write)

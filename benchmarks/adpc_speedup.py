@@ -15,20 +15,19 @@ exits. Results are written to the ``ADP-C`` section of docs/benchmarks.md.
     python benchmarks/adpc_speedup.py [--height 128 --width 256 --repeats 5]
 """
 import argparse
-import os
 import os.path as osp
-import re
 import statistics
 import sys
-import time
 
 import torch
 
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 sys.path.insert(0, REPO)
+sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
+from _report import interleaved_times, update_section  # noqa: E402
 
 MASKED_RATIOS = (0.193, 0.384, 0.630)
-SECTION = '## ADP-C: anytime HRNet-W48 vs HRNet-W48 (CPU wall clock)'
+HEADING = 'ADP-C: anytime HRNet-W48 vs HRNet-W48 (CPU wall clock)'
 NOTE = ('Not yet faster than HRNet here. A torch profile of the ADP-C run at 256x512 (1 thread) '
         'shows the sparse matrix products themselves at ~57 GFLOP/s (HRNet: ~49), but the '
         'im2col gather of the active pixels, the RBF fill (two depthwise passes, `torch.where`) '
@@ -52,34 +51,6 @@ def build(cfg_path: str, **model_overrides) -> torch.nn.Module:
     cfg.model.update(model_overrides)
     model = revert_sync_batchnorm(MODELS.build(cfg.model))
     return model.eval()
-
-
-def timeit(fns: dict, repeats: int) -> dict:
-    """Median seconds per call; the candidates alternate so that load drifts hit all alike."""
-    times = {name: [] for name in fns}
-    with torch.no_grad():
-        for fn in fns.values():
-            fn()  # warm-up
-        for _ in range(repeats):
-            for name, fn in fns.items():
-                start = time.perf_counter()
-                fn()
-                times[name].append(time.perf_counter() - start)
-    return {name: statistics.median(t) for name, t in times.items()}
-
-
-def write_section(text: str) -> str:
-    path = osp.join(REPO, 'docs', 'benchmarks.md')
-    os.makedirs(osp.dirname(path), exist_ok=True)
-    old = open(path).read() if osp.exists(path) else '# Benchmarks\n'
-    pattern = re.compile(re.escape(SECTION) + r'.*?(?=\n## |\Z)', re.S)
-    new = pattern.sub(lambda _: text.rstrip('\n'), old) if pattern.search(old) else \
-        old.rstrip('\n') + '\n\n' + text
-    tmp = path + '.tmp'
-    with open(tmp, 'w') as f:
-        f.write(new.rstrip('\n') + '\n')
-    os.replace(tmp, path)
-    return path
 
 
 def main() -> None:
@@ -112,13 +83,14 @@ def main() -> None:
         baseline._forward(x)
     base_gflops = counter.macs / 2**30
     adpc_gflops = count_exit_gflops(adpc, x)
-    times = timeit(dict(base=run_baseline, adpc=run_adpc, dense=lambda: run_adpc(adpc_dense)),
-                   args.repeats)
-    t_base, t_adpc, t_dense = times['base'], times['adpc'], times['dense']
+    with torch.no_grad():
+        times = interleaved_times(
+            dict(base=run_baseline, adpc=run_adpc, dense=lambda: run_adpc(adpc_dense)),
+            args.repeats, warmup=1)
+    t_base, t_adpc, t_dense = (statistics.median(times[k]) for k in ('base', 'adpc', 'dense'))
     # Measured fractions (the 'random' criterion masks exactly the given ratios).
     scale = 1024 * 2048 / (args.height * args.width)
     lines = [
-        SECTION, '',
         f'`python benchmarks/adpc_speedup.py --height {args.height} --width {args.width} '
         f'--repeats {args.repeats} --threads {args.threads}` (torch {torch.__version__}, '
         f'input 1x3x{args.height}x{args.width}; the paper used 1024x2048 on 16 threads). '
@@ -141,9 +113,9 @@ def main() -> None:
         NOTE, '',
     ]
     text = '\n'.join(lines)
-    print(text)
+    print(f'## {HEADING}\n\n{text}')
     if not args.no_write:
-        print('written to', write_section(text))
+        update_section(HEADING, text)
 
 
 if __name__ == '__main__':

@@ -1,24 +1,12 @@
 # UperNet 160k, ConvNeXt-S, Tables 4.4 / 4.7: 48.7 mIoU single-scale, 49.6 multi-scale + flip
-# (`tools/test.py ... --tta`: mmseg's ADE20K tta_pipeline, ratios 0.5-1.75 + flip, and
-# SegTTAModel, inherited from the mmseg base), 82M params, 1027G FLOPs. AdamW 1e-4, stage-wise
-# lr decay 0.9 over 12 layers, drop path 0.3 (anchors §8); data, head and schedule from mmseg.
-_base_ = 'mmseg::convnext/convnext-small_upernet_8xb2-amp-160k_ade20k-512x512.py'
+# (`tools/test.py ... --tta`), 82M params, 1027G FLOPs. As ConvNeXt-T (mmseg's recipe differs
+# only in the backbone) with drop path 0.3 and 12 layer groups (anchors §8).
+_base_ = './upernet_convnext-t_8xb2-amp-160k_ade20k-512x512.py'
 
-custom_imports = dict(imports=['mmvisarch.models', 'mmvisarch.engine'],
-                      allow_failed_imports=False)
 checkpoint_file = 'https://dl.fbaipublicfiles.com/convnext/convnext_small_1k_224.pth'
 
 model = dict(
-    backbone=dict(
-        _delete_=True,
-        type='mmvisarch.ConvNeXt',
-        arch='small',
-        out_indices=(0, 1, 2, 3),
-        drop_path_rate=0.3,
-        layer_scale_init_value=1.0,
-        init_cfg=dict(type='Pretrained', checkpoint=checkpoint_file)))
+    backbone=dict(arch='small', drop_path_rate=0.3,
+                  init_cfg=dict(type='Pretrained', checkpoint=checkpoint_file)))
 
-optim_wrapper = dict(
-    constructor='mmvisarch.LayerDecayOptimWrapperConstructor',
-    optimizer=dict(lr=1e-4),
-    paramwise_cfg=dict(decay_rate=0.9, decay_type='stage_wise', num_layers=12))
+optim_wrapper = dict(paramwise_cfg=dict(num_layers=12))

@@ -1,25 +1,13 @@
 # UperNet 160k, ConvNeXt-XL (ImageNet-22K init), Tables 4.4 / 4.7: 53.6 mIoU single-scale, 54.0
-# multi-scale + flip
-# (`tools/test.py ... --tta`: mmseg's ADE20K tta_pipeline, ratios 0.5-1.75 + flip, and
-# SegTTAModel, inherited from the mmseg base), 391M params, 3335G FLOPs. AdamW 8e-5, stage-wise
-# lr decay 0.9 over 12 layers, drop path 0.4 (anchors §8); data, head and schedule from mmseg.
-_base_ = 'mmseg::convnext/convnext-xlarge_upernet_8xb2-amp-160k_ade20k-640x640.py'
+# multi-scale + flip (`tools/test.py ... --tta`), 391M params, 3335G FLOPs. As the B-640
+# config with the XL widths and AdamW 8e-5 (anchors §8).
+_base_ = './upernet_convnext-b-in22k_8xb2-amp-160k_ade20k-640x640.py'
 
-custom_imports = dict(imports=['mmvisarch.models', 'mmvisarch.engine'],
-                      allow_failed_imports=False)
 checkpoint_file = 'https://dl.fbaipublicfiles.com/convnext/convnext_xlarge_22k_224.pth'
 
 model = dict(
-    backbone=dict(
-        _delete_=True,
-        type='mmvisarch.ConvNeXt',
-        arch='xlarge',
-        out_indices=(0, 1, 2, 3),
-        drop_path_rate=0.4,
-        layer_scale_init_value=1.0,
-        init_cfg=dict(type='Pretrained', checkpoint=checkpoint_file)))
+    backbone=dict(arch='xlarge', init_cfg=dict(type='Pretrained', checkpoint=checkpoint_file)),
+    decode_head=dict(in_channels=[256, 512, 1024, 2048]),
+    auxiliary_head=dict(in_channels=1024))
 
-optim_wrapper = dict(
-    constructor='mmvisarch.LayerDecayOptimWrapperConstructor',
-    optimizer=dict(lr=8e-5),
-    paramwise_cfg=dict(decay_rate=0.9, decay_type='stage_wise', num_layers=12))
+optim_wrapper = dict(optimizer=dict(lr=8e-5))

@@ -5,13 +5,13 @@ unless forced, and write through a temporary file and ``os.replace`` so a
 crash never leaves half a checkpoint behind.
 """
 import json
-import os
 import os.path as osp
-import tempfile
 from typing import Dict, Iterable, Optional, Tuple
 
 import torch
 from torch import nn
+
+from mmvisarch.utils import atomic_write
 
 
 def check_output(out: str, inputs: Iterable[str], force: bool = False) -> str:
@@ -29,20 +29,6 @@ def check_output(out: str, inputs: Iterable[str], force: bool = False) -> str:
     if osp.exists(out) and not force:
         raise ValueError(f'Output {out!r} exists; pass --force to overwrite it.')
     return out_abs
-
-
-def atomic_write(path: str, write) -> None:
-    """Call ``write(tmp_path)`` then move the file onto ``path`` atomically."""
-    folder = osp.dirname(osp.abspath(path))
-    os.makedirs(folder, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=folder, prefix='.' + osp.basename(path), suffix='.tmp')
-    os.close(fd)
-    try:
-        write(tmp)
-        os.replace(tmp, path)
-    finally:
-        if osp.exists(tmp):
-            os.remove(tmp)
 
 
 def save_checkpoint(state_dict: Dict[str, torch.Tensor], path: str, meta: Optional[dict] = None,

@@ -95,7 +95,7 @@ def weight_histogram(states: Mapping[str, Mapping[str, torch.Tensor]], path: str
     ax.set_ylabel('density')
     ax.legend()
     fig.tight_layout()
-    from .io import atomic_write
+    from mmvisarch.utils import atomic_write
     atomic_write(path, lambda tmp: fig.savefig(tmp, dpi=120, format='png'))
     plt.close(fig)
 

@@ -17,10 +17,8 @@ Two sub-commands, each writing one PNG:
 """
 import argparse
 import json
-import os
 import os.path as osp
 import sys
-import tempfile
 from typing import Dict, List, Sequence
 
 import numpy as np
@@ -30,11 +28,8 @@ sys.path.insert(0, osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
 
 def _save_figure(fig, out: str) -> None:
     """Write the PNG atomically."""
-    os.makedirs(osp.dirname(osp.abspath(out)), exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=osp.dirname(osp.abspath(out)), suffix='.png')
-    os.close(fd)
-    fig.savefig(tmp, dpi=100, bbox_inches='tight')
-    os.replace(tmp, out)
+    from mmvisarch.utils import atomic_write
+    atomic_write(out, lambda tmp: fig.savefig(tmp, dpi=100, bbox_inches='tight', format='png'))
 
 
 def exit_predictions(model, image_path: str):

@@ -2,10 +2,11 @@
 import json
 import os
 import os.path as osp
-import tempfile
 
 import numpy as np
 from PIL import Image
+
+from mmvisarch.utils import atomic_write
 
 
 def save_image(array: np.ndarray, path: str) -> None:
@@ -16,11 +17,10 @@ def save_image(array: np.ndarray, path: str) -> None:
 
 def save_json(obj, path: str) -> None:
     """Write JSON atomically (a reader never sees half a file)."""
-    os.makedirs(osp.dirname(path), exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=osp.dirname(path), suffix='.tmp')
-    with os.fdopen(fd, 'w') as f:
-        json.dump(obj, f)
-    os.replace(tmp, path)
+    def write(tmp: str) -> None:
+        with open(tmp, 'w') as f:
+            json.dump(obj, f)
+    atomic_write(path, write)
 
 
 def split_rng(seed: int, name: str, split: str) -> np.random.Generator:

@@ -14,6 +14,7 @@ import pickle
 
 import numpy as np
 
+from mmvisarch.utils import atomic_write
 from .. import SHAPE_CLASSES, register_generator, render_scene
 from ._io import split_rng
 
@@ -36,10 +37,10 @@ def _batch(rng: np.random.Generator, num: int) -> dict:
 
 
 def _dump(obj, path: str) -> None:
-    tmp = path + '.tmp'
-    with open(tmp, 'wb') as f:
-        pickle.dump(obj, f)
-    os.replace(tmp, path)
+    def write(tmp: str) -> None:
+        with open(tmp, 'wb') as f:
+            pickle.dump(obj, f)
+    atomic_write(path, write)
 
 
 @register_generator('cifar')

@@ -10,11 +10,11 @@ r-wrist, r-elbow, r-shoulder, l-shoulder, l-elbow, l-wrist.
 """
 import os
 import os.path as osp
-import tempfile
 
 import numpy as np
 from PIL import Image, ImageDraw
 
+from mmvisarch.utils import atomic_write
 from .. import register_generator
 from ._io import save_json, split_rng
 
@@ -80,8 +80,6 @@ def make_mpii(root: str, seed: int = 0) -> str:
         save_json(anns, osp.join(folder, 'annotations', f'mpii_{split}.json'))
     # (N, 2, 2) -> (2, 2, N) as in the official mpii_gt_val.mat
     boxes = np.transpose(np.asarray(headboxes, dtype=np.float64), [1, 2, 0])
-    fd, tmp = tempfile.mkstemp(dir=osp.join(folder, 'annotations'), suffix='.mat')
-    os.close(fd)
-    scipy.io.savemat(tmp, dict(headboxes_src=boxes))
-    os.replace(tmp, osp.join(folder, 'annotations', 'mpii_gt_val.mat'))
+    atomic_write(osp.join(folder, 'annotations', 'mpii_gt_val.mat'),
+                 lambda tmp: scipy.io.savemat(tmp, dict(headboxes_src=boxes), appendmat=False))
     return folder
