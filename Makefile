@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PIP := $(PY) -m pip
 STAMP := $(VENV)/.installed
-REQS := requirements/torch.txt requirements/build.txt requirements/mminstall.txt requirements/tests.txt setup.py
+REQS := requirements/torch.txt requirements/build.txt requirements/mminstall.txt requirements/tests.txt setup.py mmvisarch/csrc/sparse_conv.cpp
 # Build mmcv's CUDA ops only where a CUDA GPU is visible.
 FORCE_CUDA := $(shell nvidia-smi -L >/dev/null 2>&1 && echo 1 || echo 0)
 PYTEST_ARGS ?=

@@ -1,4 +1,32 @@
+import os
+import platform
+
 from setuptools import find_packages, setup
+
+
+def extensions() -> tuple:
+    """The optional CPU kernels of mmvisarch/csrc (see mmvisarch/ops.py)."""
+    if os.environ.get('MMVISARCH_WITH_OPS', '1') == '0':
+        return {}, []
+    try:
+        import torch
+        from torch.utils.cpp_extension import BuildExtension, CppExtension
+    except ImportError:
+        return {}, []
+    if tuple(int(v) for v in torch.__version__.split('.')[:2]) < (2, 6):
+        return {}, []  # at::native::cpublas::brgemm
+    flags, link = ['-O3'], []
+    if platform.machine() in ('x86_64', 'AMD64'):
+        flags.append('-march=native')  # built on the machine that runs it
+    if platform.system() == 'Linux':  # at::parallel_for is inline OpenMP
+        flags.append('-fopenmp')
+        link.append('-fopenmp')
+    ext = CppExtension('mmvisarch._ext', ['mmvisarch/csrc/sparse_conv.cpp'],
+                       extra_compile_args=flags, extra_link_args=link)
+    return {'build_ext': BuildExtension}, [ext]
+
+
+CMDCLASS, EXT_MODULES = extensions()
 
 
 def read_version() -> str:
@@ -30,4 +58,6 @@ setup(
         'tests': ['pytest', 'pytest-xdist'],
     },
     license='Apache License 2.0',
+    cmdclass=CMDCLASS,
+    ext_modules=EXT_MODULES,
 )

@@ -1,10 +1,12 @@
 """ADP-C layers: RBF interpolation (Eq. 2.4-2.6), masks (Eq. 2.2), masked convs."""
 import math
+import os
 
 import pytest
 import torch
 import torch.nn.functional as F
 
+from mmvisarch import ops
 from mmvisarch.models.layers import rbf_interpolate
 from mmvisarch.models.layers.masked_conv import (AdaptivityContext, MaskedConv2d,
                                                  sparse_conv2d)
@@ -82,26 +84,41 @@ def test_rbf_rejects_bad_radius(radius):
         MaskedConv2d(2, 2, 3, radius=radius)
 
 
-@pytest.mark.parametrize('kernel,stride,padding,dilation,bias',
-                         [(1, 1, 0, 1, False), (3, 1, 1, 1, False), (3, 2, 1, 1, True),
-                          (3, 1, 2, 2, False)])
-def test_sparse_conv_equals_dense_at_active_positions(kernel, stride, padding, dilation, bias):
+FUSED = [False, pytest.param(True, marks=pytest.mark.skipif(
+    not ops.AVAILABLE, reason='mmvisarch._ext not built (MMVISARCH_WITH_OPS=0)'))]
+
+
+def test_compiled_kernels_are_built():
+    # make install builds mmvisarch/csrc; only an explicit opt-out may skip it.
+    assert ops.AVAILABLE or os.environ.get('MMVISARCH_WITH_OPS') == '0'
+
+
+@pytest.mark.parametrize('fused', FUSED)
+@pytest.mark.parametrize('kernel,stride,padding,dilation,bias,out_channels',
+                         [(1, 1, 0, 1, False, 4), (3, 1, 1, 1, False, 4), (3, 2, 1, 1, True, 4),
+                          (3, 1, 2, 2, False, 4), (3, 1, 1, 1, True, 70)])
+def test_sparse_conv_equals_dense_at_active_positions(kernel, stride, padding, dilation, bias,
+                                                      out_channels, fused):
+    # 70 output channels cross the 64-column blocks of the compiled kernel; 5 x 9
+    # inputs per pixel and 9 x 11 pixels cross its blocks of 64 pixels.
     torch.manual_seed(0)
     x = torch.randn(2, 5, 9, 11)
-    weight = torch.randn(4, 5, kernel, kernel)
-    b = torch.randn(4) if bias else None
+    weight = torch.randn(out_channels, 5, kernel, kernel)
+    b = torch.randn(out_channels) if bias else None
     dense = F.conv2d(x, weight, b, stride, padding, dilation)
     active = torch.rand(dense.shape[0], *dense.shape[2:]) > 0.4
-    sparse = sparse_conv2d(x, weight, b, (stride, stride), (padding, padding),
-                           (dilation, dilation), active)
+    with ops.fused_kernels(fused):
+        sparse = sparse_conv2d(x, weight, b, (stride, stride), (padding, padding),
+                               (dilation, dilation), active)
     act = active[:, None].expand_as(dense)
     assert torch.allclose(sparse[act], dense[act], atol=1e-5)
     assert torch.all(sparse[~act] == 0)
 
 
-def test_masked_conv_sparse_inference_equals_dense_masked_training_path():
+@pytest.mark.parametrize('gather_cost_channels', [0.0, 1e9])
+def test_masked_conv_sparse_inference_equals_dense_masked_training_path(gather_cost_channels):
     torch.manual_seed(0)
-    ctx = AdaptivityContext('random', ratio=0.4)
+    ctx = AdaptivityContext('random', ratio=0.4, gather_cost_channels=gather_cost_channels)
     conv = MaskedConv2d(6, 4, 3, padding=1, radius=2)
     conv.context = ctx
     x = torch.randn(1, 6, 8, 8)
@@ -120,6 +137,54 @@ def test_masked_conv_sparse_inference_equals_dense_masked_training_path():
     # Without a prediction the layer is a plain convolution.
     ctx.reset()
     assert torch.allclose(conv(x), ref, atol=1e-6)
+
+
+def test_gather_cost_model():
+    # f * (1 + g / O + g / K) < 1. g = 32, O = 48, K = 432: 1 + 2/3 + 2/27 = 1.7407,
+    # so gather below f = 0.5745; g = 96, O = K = 96: below 1/3; g = 0 always gathers.
+    ctx = AdaptivityContext('random', gather_cost_channels=32)
+    assert ctx.sparse_pays(0.574, 48, 432) and not ctx.sparse_pays(0.575, 48, 432)
+    ctx = AdaptivityContext('random', gather_cost_channels=96)
+    assert ctx.sparse_pays(0.333, 96, 96) and not ctx.sparse_pays(0.334, 96, 96)
+    assert AdaptivityContext('random', gather_cost_channels=0).sparse_pays(0.999, 1, 1)
+    auto = AdaptivityContext('random')  # 16 with the compiled kernels, 64 without
+    assert auto.sparse_pays(0.6, 48, 432, fused=True)  # 0.6 * 1.370 = 0.82
+    assert not auto.sparse_pays(0.6, 48, 432, fused=False)  # 0.6 * 2.481 = 1.49
+    with pytest.raises(ValueError, match='gather_cost_channels'):
+        AdaptivityContext('random', gather_cost_channels=-1)
+
+
+@pytest.mark.parametrize('fused,dtype', [(False, torch.float64), (False, torch.float32),
+                                         (FUSED[1], torch.float32)])
+def test_sparse_rbf_fill_equals_direct_formula(fused, dtype):
+    from mmvisarch.models.layers.masked_conv import channels_last_rows, rows_to_nchw
+    from mmvisarch.models.layers.rbf import (fill_plan, rbf_denominator, rbf_kernel1d,
+                                             sparse_rbf_fill)
+    torch.manual_seed(0)
+    feat = torch.randn(2, 5, 7, 9, dtype=torch.float64)
+    computed = torch.rand(2, 1, 7, 9) > 0.5
+    for lam in (0.4, 3.0):  # reach 7 and reach 1 after dropping underflowing taps
+        kernel1d = rbf_kernel1d(lam, 7, feat.to(dtype))
+        rows = channels_last_rows(feat.to(dtype)).clone()
+        with ops.fused_kernels(fused):
+            sparse_rbf_fill(rows, fill_plan(computed[:, 0], kernel1d.numel() // 2), kernel1d,
+                            rbf_denominator((7, 9), kernel1d))
+        expected = _direct_rbf(feat, computed.double(), lam, 7)
+        tol = 1e-10 if dtype == torch.float64 else 1e-5
+        assert torch.allclose(rows_to_nchw(rows, 2, 7, 9).double(), expected, atol=tol)
+
+
+@pytest.mark.skipif(not ops.AVAILABLE, reason='mmvisarch._ext not built')
+def test_compiled_kernels_reject_bad_inputs():
+    rows = torch.randn(10, 3)
+    weight = torch.randn(27, 4)
+    out_index = torch.tensor([0, 1])
+    with pytest.raises(RuntimeError, match='9 taps per active pixel'):
+        torch.ops.mmvisarch.sparse_conv(rows, torch.zeros(10, dtype=torch.long), out_index,
+                                        weight, None, 10)
+    with pytest.raises(RuntimeError, match='rows must be a contiguous float32'):
+        torch.ops.mmvisarch.sparse_conv(rows.double(), torch.zeros(18, dtype=torch.long),
+                                        out_index, weight, None, 10)
 
 
 def test_confidence_masks():

@@ -6,6 +6,8 @@ import os.path as osp
 import pytest
 import torch
 
+from mmvisarch import ops
+
 pytest.importorskip('mmseg')
 from mmengine.config import Config  # noqa: E402
 from mmengine.registry import init_default_scope  # noqa: E402
@@ -153,14 +155,23 @@ def test_no_confident_pixel_equals_early_exiting():
             assert torch.allclose(a, b, atol=1e-5)
 
 
-def test_sparse_inference_equals_dense_masking():
-    cfg = dict(criterion='random', ratio=(0.2, 0.4, 0.6))
+@pytest.mark.parametrize('gather_cost_channels,fused,channels_last',
+                         [(0.0, False, False), (1e9, False, False), (0.0, True, True),
+                          (1e9, True, False)])
+def test_sparse_inference_equals_dense_masking(gather_cost_channels, fused, channels_last):
+    # 0: every masked conv gathers; 1e9: dense convs, interpolation of masked rows only;
+    # fused: the compiled kernels of mmvisarch.ops (when built).
+    cfg = dict(criterion='random', ratio=(0.2, 0.4, 0.6),
+               gather_cost_channels=gather_cost_channels)
     sparse = build(toy_model_cfg(adaptivity=dict(cfg, sparse=True))).eval()
     dense = build(toy_model_cfg(adaptivity=dict(cfg, sparse=False))).eval()
     dense.load_state_dict(sparse.state_dict())
-    x = torch.randn(1, 3, 64, 64)
-    with torch.no_grad():
-        for a, b in zip(sparse._forward(x), dense._forward(x)):
+    x = torch.randn(2, 3, 64, 64)
+    if channels_last:
+        sparse.to(memory_format=torch.channels_last)
+    with torch.no_grad(), ops.fused_kernels(fused):
+        for a, b in zip(sparse._forward(x.contiguous(memory_format=torch.channels_last)
+                                        if channels_last else x), dense._forward(x)):
             assert torch.allclose(a, b, atol=1e-4)
 
 

@@ -3,6 +3,7 @@
 pip caches the mmcv wheel it built and reuses it even after torch changed, so
 importing mmcv is not enough: this runs real compiled ops and fails loudly.
 """
+import os
 import sys
 
 import torch
@@ -28,10 +29,17 @@ def main() -> int:
     import mmdet, mmseg, mmpretrain, mmpose  # noqa: F401,E401
     import mmpose.models  # noqa: F401  (fails under numpy 2 with a binary xtcocotools)
     import mmvisarch
+    from mmvisarch import ops
+    if not ops.AVAILABLE and os.environ.get('MMVISARCH_WITH_OPS', '1') != '0':
+        print('mmvisarch._ext (the CPU kernels of mmvisarch/csrc) did not build or import; '
+              'rebuild with `pip install --no-build-isolation -e .` and read its compiler '
+              'errors, or set MMVISARCH_WITH_OPS=0 to use the PyTorch fallback',
+              file=sys.stderr)
+        return 1
     print(f'install ok: torch {torch.__version__}, mmcv {mmcv.__version__}, '
           f'mmdet {mmdet.__version__}, mmseg {mmseg.__version__}, '
           f'mmpretrain {mmpretrain.__version__}, mmpose {mmpose.__version__}, '
-          f'mmvisarch {mmvisarch.__version__}')
+          f'mmvisarch {mmvisarch.__version__} (compiled kernels: {ops.AVAILABLE})')
     return 0
 
 

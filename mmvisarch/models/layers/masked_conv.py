@@ -14,14 +14,15 @@ a real wall-clock saving; in training the dense-then-mask form is kept
 output size from that prediction (Eq. 2.2, "we interpolate y_i to the size of
 C's output").
 """
-from typing import Dict, Optional, Sequence, Tuple
+from typing import Dict, NamedTuple, Optional, Sequence, Tuple
 
 import torch
 import torch.nn.functional as F
 from torch import nn
 
-from .rbf import (_check_radius, rbf_denominator, rbf_fill, rbf_interpolation_macs,
-                  rbf_kernel1d)
+from mmvisarch.ops import fused_kernels_usable
+from .rbf import (FillPlan, _check_radius, fill_plan, rbf_denominator, rbf_fill,
+                  rbf_interpolation_macs, rbf_kernel1d, sparse_rbf_fill)
 
 MASK_CRITERIA = ('max_prob', 'max_value', 'entropy', 'topk', 'random')
 
@@ -45,7 +46,16 @@ class AdaptivityContext:
         train (bool): Apply adaptivity in training. Defaults to True.
         test (bool): Apply adaptivity in inference. Defaults to True.
         sparse (bool): In inference, compute convolutions only at computed
-            positions (real speed-up). Defaults to True.
+            positions (real speed-up) where that is cheaper than computing them
+            densely, and interpolate only the masked positions. Defaults to True.
+        gather_cost_channels (float, optional): Cost model of that choice: a
+            convolution with ``O`` output channels, ``K = C * kh * kw`` inputs
+            per pixel and active fraction ``f`` is gathered when
+            ``f * (1 + g / O + g / K) < 1``; the terms stand for the gather
+            and scatter traffic per multiply-add. None picks the value fitted
+            to whole-model timings of ADP-C HRNet-W48 on an AVX-512 CPU: 16
+            with the compiled kernels of :mod:`mmvisarch.ops`, 64 without them;
+            0 always gathers. Defaults to None.
     """
 
     def __init__(self,
@@ -54,7 +64,8 @@ class AdaptivityContext:
                  ratio: float | Sequence[float] = 0.5,
                  train: bool = True,
                  test: bool = True,
-                 sparse: bool = True) -> None:
+                 sparse: bool = True,
+                 gather_cost_channels: Optional[float] = None) -> None:
         if criterion not in MASK_CRITERIA:
             raise ValueError(f'criterion must be one of {MASK_CRITERIA}, got {criterion!r}')
         if criterion in ('max_prob', 'max_value') and not 0.0 < threshold <= 1.0:
@@ -70,6 +81,9 @@ class AdaptivityContext:
         self.train = train
         self.test = test
         self.sparse = sparse
+        if gather_cost_channels is not None and gather_cost_channels < 0:
+            raise ValueError(f'gather_cost_channels must be >= 0, got {gather_cost_channels}')
+        self.gather_cost_channels = gather_cost_channels
         self.enabled = True  # switched by AdaptivityWarmupHook (pose: after 10 epochs)
         self.reset()
 
@@ -78,7 +92,7 @@ class AdaptivityContext:
         self.prediction: Optional[torch.Tensor] = None
         self.exit_index = -1
         self._masks: Dict[Tuple[int, int], torch.Tensor] = {}
-        self._plans: Dict[tuple, Tuple[torch.Tensor, torch.Tensor]] = {}
+        self._plans: Dict[tuple, ConvPlan | FillPlan] = {}
 
     def active(self, training: bool) -> bool:
         """Whether adaptivity applies in the current mode."""
@@ -110,13 +124,42 @@ class AdaptivityContext:
             self._masks[key] = self.mask(size) > 0
         return self._masks[key]
 
-    def plan(self, size: Tuple[int, int], in_hw: Tuple[int, int], kernel, stride, padding,
-             dilation) -> Tuple[torch.Tensor, torch.Tensor]:
-        """:func:`gather_plan` of the current mask, shared by equal geometries."""
-        key = (tuple(size), tuple(in_hw), kernel, stride, padding, dilation)
+    def num_computed(self, size: Tuple[int, int]) -> int:
+        """Number of computed positions of the mask at ``size``, cached."""
+        key = ('count', ) + tuple(int(v) for v in size)
+        if key not in self._masks:
+            self._masks[key] = int(self.computed(size).sum())
+        return self._masks[key]
+
+    def sparse_pays(self, active_fraction: float, out_channels: int, depth: int,
+                    fused: bool = True) -> bool:
+        """Whether gathering beats a dense convolution (see ``gather_cost_channels``).
+
+        Args:
+            active_fraction (float): Fraction of output positions computed.
+            out_channels (int): ``O``.
+            depth (int): ``K = C * kh * kw``.
+            fused (bool): Whether the compiled kernels will run it.
+        """
+        cost = self.gather_cost_channels
+        if cost is None:
+            cost = 16.0 if fused else 64.0
+        return active_fraction * (1.0 + cost / out_channels + cost / depth) < 1.0
+
+    def conv_plan(self, size: Tuple[int, int], in_hw: Tuple[int, int], kernel, stride,
+                  padding, dilation) -> 'ConvPlan':
+        """:func:`conv_plan` of the current mask, shared by equal geometries."""
+        key = ('conv', tuple(size), tuple(in_hw), kernel, stride, padding, dilation)
         if key not in self._plans:
-            active = self.computed(size)[:, 0]
-            self._plans[key] = gather_plan(active, in_hw, kernel, stride, padding, dilation)
+            self._plans[key] = conv_plan(self.computed(size)[:, 0], in_hw, kernel, stride,
+                                         padding, dilation)
+        return self._plans[key]
+
+    def fill_plan(self, size: Tuple[int, int], reach: int) -> FillPlan:
+        """:func:`~mmvisarch.models.layers.rbf.fill_plan` of the current mask."""
+        key = ('fill', tuple(size), reach)
+        if key not in self._plans:
+            self._plans[key] = fill_plan(self.computed(size)[:, 0], reach)
         return self._plans[key]
 
     def compute_mask(self, pred: torch.Tensor) -> torch.Tensor:
@@ -145,68 +188,106 @@ class AdaptivityContext:
         return (~confident).to(pred.dtype)
 
 
-def gather_plan(active: torch.Tensor, in_hw: Tuple[int, int], kernel: Tuple[int, int],
-                stride: Tuple[int, int], padding: Tuple[int, int],
-                dilation: Tuple[int, int]) -> Tuple[torch.Tensor, torch.Tensor]:
-    """Indices for :func:`sparse_conv2d`: active outputs and their input taps.
+class ConvPlan(NamedTuple):
+    """Indices of :func:`sparse_conv2d` for one mask and convolution geometry.
 
-    Returns ``(out_index, in_index)``: flat indices of the active output pixels
-    in ``(N * Ho * Wo)`` and, per active pixel, the ``kh * kw`` flat indices of
-    its receptive field in the padded input flattened to ``(N * Hp * Wp)``.
+    ``out_index``: flat indices of the active outputs in ``N * Ho * Wo``;
+    ``in_index``: per active output, the ``kh * kw`` flat input indices (in
+    ``N * H * W``) of its receptive field, -1 for taps outside the image
+    (read as 0); ``clamped`` and ``outside``: the same with the outside taps
+    clamped into the image, and where they are (for the PyTorch path).
     """
+    out_index: torch.Tensor
+    in_index: torch.Tensor
+    clamped: torch.Tensor
+    outside: torch.Tensor
+
+
+def conv_plan(active: torch.Tensor, in_hw: Tuple[int, int], kernel: Tuple[int, int],
+              stride: Tuple[int, int], padding: Tuple[int, int],
+              dilation: Tuple[int, int]) -> ConvPlan:
+    """:class:`ConvPlan` of the bool output mask ``active`` ``(N, Ho, Wo)``."""
     _, ho, wo = active.shape
-    hp, wp = in_hw[0] + 2 * padding[0], in_hw[1] + 2 * padding[1]
+    h, w = in_hw
     out_index = active.reshape(-1).nonzero().squeeze(1)
     b = out_index // (ho * wo)
-    oy = (out_index // wo) % ho
-    ox = out_index % wo
-    base = b * (hp * wp) + oy * (stride[0] * wp) + ox * stride[1]
+    iy = (out_index // wo) % ho * stride[0] - padding[0]
+    ix = out_index % wo * stride[1] - padding[1]
     ky = torch.arange(kernel[0], device=active.device) * dilation[0]
     kx = torch.arange(kernel[1], device=active.device) * dilation[1]
-    offsets = (ky[:, None] * wp + kx[None, :]).reshape(-1)
-    return out_index, base[:, None] + offsets[None, :]
+    ty = iy[:, None, None] + ky[None, :, None]
+    tx = ix[:, None, None] + kx[None, None, :]
+    inside = (ty >= 0) & (ty < h) & (tx >= 0) & (tx < w)
+    clamped = (b[:, None, None] * (h * w) + ty.clamp(0, h - 1) * w + tx.clamp(0, w - 1)).reshape(-1)
+    inside = inside.reshape(-1)
+    return ConvPlan(out_index, torch.where(inside, clamped, -1), clamped,
+                    (~inside).nonzero().squeeze(1))
+
+
+def channels_last_rows(x: torch.Tensor) -> torch.Tensor:
+    """``(N, C, H, W)`` as ``(N * H * W, C)`` rows (a view for channels-last input)."""
+    return x.permute(0, 2, 3, 1).reshape(-1, x.shape[1])
+
+
+def rows_to_nchw(rows: torch.Tensor, n: int, h: int, w: int) -> torch.Tensor:
+    """Inverse of :func:`channels_last_rows`: a channels-last ``(N, C, H, W)`` view."""
+    return rows.view(n, h, w, rows.shape[1]).permute(0, 3, 1, 2)
+
+
+def conv_weight_matrix(weight: torch.Tensor) -> torch.Tensor:
+    """``(O, C, kh, kw)`` as the ``(kh * kw * C, O)`` matrix of :func:`sparse_conv_rows`."""
+    out_c = weight.shape[0]
+    return weight.permute(2, 3, 1, 0).reshape(-1, out_c).contiguous()
+
+
+def sparse_conv_rows(x: torch.Tensor, weight_matrix: torch.Tensor, bias: Optional[torch.Tensor],
+                     plan: ConvPlan, num_out_rows: int) -> torch.Tensor:
+    """The convolution at the active outputs of ``plan`` as ``(rows, O)``.
+
+    Gathers the receptive fields of the active output pixels from the
+    channels-last input (im2col restricted to them), multiplies them by
+    ``weight_matrix`` (:func:`conv_weight_matrix`) and writes the results into
+    their rows of a new ``(num_out_rows, O)`` tensor; the other rows are left
+    uninitialised. The compiled kernel (:mod:`mmvisarch.ops`) does this per
+    block of pixels in cache; the PyTorch path builds the whole im2col matrix.
+    """
+    rows = channels_last_rows(x)
+    if fused_kernels_usable(rows, weight_matrix, *(() if bias is None else (bias, ))):
+        return torch.ops.mmvisarch.sparse_conv(rows, plan.in_index, plan.out_index,
+                                               weight_matrix, bias, num_out_rows)
+    cols = rows.index_select(0, plan.clamped)
+    if plan.outside.numel():
+        cols.index_fill_(0, plan.outside, 0)
+    cols = cols.view(plan.out_index.numel(), weight_matrix.shape[0])  # (ky, kx, c) order
+    y = cols @ weight_matrix if bias is None else torch.addmm(bias, cols, weight_matrix)
+    return x.new_empty(num_out_rows, weight_matrix.shape[1]).index_copy_(0, plan.out_index, y)
 
 
 def sparse_conv2d(x: torch.Tensor, weight: torch.Tensor, bias: Optional[torch.Tensor],
                   stride: Tuple[int, int], padding: Tuple[int, int],
                   dilation: Tuple[int, int], active: torch.Tensor,
-                  plan: Optional[Tuple[torch.Tensor, torch.Tensor]] = None) -> torch.Tensor:
+                  plan: Optional[ConvPlan] = None) -> torch.Tensor:
     """Convolution evaluated only at active output positions (zeros elsewhere).
 
-    Gathers the ``k x k`` receptive fields of the active output pixels from the
-    padded input (im2col restricted to active pixels), multiplies them by the
-    flattened weight in one matrix product and scatters the results back.
-
     Args:
-        x (Tensor): Input ``(N, C, H, W)``.
+        x (Tensor): Input ``(N, C, H, W)``; channels-last memory avoids a copy.
         weight (Tensor): ``(O, C, kh, kw)`` (groups = 1).
         bias (Tensor, optional): ``(O, )``.
         stride, padding, dilation (tuple[int, int]): As in ``F.conv2d``.
         active (Tensor): Bool ``(N, Ho, Wo)``; True where the output is computed.
-        plan (tuple, optional): :func:`gather_plan` for these shapes (reused
-            across layers of equal geometry).
+        plan (ConvPlan, optional): :func:`conv_plan` for these shapes (shared by
+            layers of equal geometry).
 
     Returns:
-        Tensor: ``(N, O, Ho, Wo)``.
+        Tensor: ``(N, O, Ho, Wo)`` in channels-last memory format.
     """
-    n, c, h, w = x.shape
-    out_c, _, kh, kw = weight.shape
-    _, ho, wo = active.shape
+    n, ho, wo = active.shape
     if plan is None:
-        plan = gather_plan(active, (h, w), (kh, kw), stride, padding, dilation)
-    out_index, in_index = plan
-    if padding[0] or padding[1]:
-        x = F.pad(x, (padding[1], padding[1], padding[0], padding[0]))
-    # (C, N * Hp * Wp): a view when N == 1
-    x_flat = x.reshape(c, -1) if n == 1 else x.transpose(0, 1).reshape(c, -1)
-    # row c * k^2 + t of cols: channel c at tap t of every active pixel, the
-    # column order of weight.reshape(O, C * k^2)
-    cols = x_flat.index_select(1, in_index.t().reshape(-1)).view(c * kh * kw, -1)
-    w2d = weight.reshape(out_c, -1)
-    y = w2d @ cols if bias is None else torch.addmm(bias[:, None], w2d, cols)
-    out = x.new_zeros(out_c, n * ho * wo)
-    out.index_copy_(1, out_index, y)
-    return out.view(out_c, n, ho, wo).transpose(0, 1)
+        plan = conv_plan(active, tuple(x.shape[2:]), tuple(weight.shape[2:]), stride, padding,
+                         dilation)
+    rows = sparse_conv_rows(x, conv_weight_matrix(weight), bias, plan, n * ho * wo)
+    rows.index_fill_(0, (~active).reshape(-1).nonzero().squeeze(1), 0)
+    return rows_to_nchw(rows, n, ho, wo)
 
 
 class MaskedConv2d(nn.Conv2d):
@@ -231,6 +312,7 @@ class MaskedConv2d(nn.Conv2d):
         self.last_macs = 0
         self.last_active_fraction = 1.0
         self._rbf_cache: Dict[tuple, Tuple[torch.Tensor, torch.Tensor]] = {}
+        self._matrix_cache: Tuple[tuple, Optional[torch.Tensor]] = ((), None)
 
     @classmethod
     def from_conv(cls, conv: nn.Conv2d, radius: int = 7) -> 'MaskedConv2d':
@@ -258,33 +340,49 @@ class MaskedConv2d(nn.Conv2d):
             out = super().forward(x)
             self.last_macs, self.last_active_fraction = self._dense_macs(out), 1.0
             return out
-        computed = ctx.computed(size)
+        kernel1d, denominator = self._rbf_weights(x)
+        num_active = ctx.num_computed(size)
         if (ctx.sparse and not torch.is_grad_enabled() and self.groups == 1
                 and self.padding_mode == 'zeros'):
-            plan = ctx.plan(size, tuple(x.shape[2:]), self.kernel_size, self.stride,
-                            self.padding, self.dilation)
-            out = sparse_conv2d(x, self.weight, self.bias, self.stride, self.padding,
-                                self.dilation, computed[:, 0], plan)
-            num_active = plan[0].numel()
+            n = x.shape[0]
+            depth = self.weight[0].numel()
+            fused = fused_kernels_usable(x, self.weight, contiguous=False)
+            if ctx.sparse_pays(num_active / mask.numel(), self.out_channels, depth, fused):
+                plan = ctx.conv_plan(size, tuple(x.shape[2:]), self.kernel_size, self.stride,
+                                     self.padding, self.dilation)
+                rows = sparse_conv_rows(x, self._weight_matrix(), self.bias, plan,
+                                        n * size[0] * size[1])
+            else:
+                rows = channels_last_rows(super().forward(x))
+            sparse_rbf_fill(rows, ctx.fill_plan(size, kernel1d.numel() // 2), kernel1d,
+                            denominator)
+            out = rows_to_nchw(rows, n, *size)
         else:
-            out = super().forward(x) * computed
-            num_active = int(computed.sum().item())
+            computed = ctx.computed(size)
+            out = rbf_fill(super().forward(x) * computed, computed, kernel1d, denominator)
         num_masked = mask.numel() - num_active
         self.last_active_fraction = num_active / mask.numel()
         self.last_macs = (round(self._dense_macs(out) * self.last_active_fraction) +
                           rbf_interpolation_macs(num_masked, self.out_channels, self.radius))
-        kernel1d, denominator = self._rbf_weights(out)
-        return rbf_fill(out, computed, kernel1d, denominator)
+        return out
 
-    def _rbf_weights(self, out: torch.Tensor) -> Tuple[torch.Tensor, torch.Tensor]:
-        """RBF taps and denominator; cached in inference (they depend on lambda and size)."""
+    def _weight_matrix(self) -> torch.Tensor:
+        """:func:`conv_weight_matrix` of the weight, cached while it is unchanged."""
+        key = (self.weight.data_ptr(), self.weight._version, self.weight.dtype)
+        if self._matrix_cache[0] != key:
+            self._matrix_cache = (key, conv_weight_matrix(self.weight.detach()))
+        return self._matrix_cache[1]
+
+    def _rbf_weights(self, x: torch.Tensor) -> Tuple[torch.Tensor, torch.Tensor]:
+        """RBF taps and denominator at the output size; cached in inference."""
+        size = self._output_size(x)
         if torch.is_grad_enabled():
-            kernel1d = rbf_kernel1d(self.rbf_lambda, self.radius, out)
-            return kernel1d, rbf_denominator(out.shape[2:], kernel1d)
-        key = (float(self.rbf_lambda), tuple(out.shape[2:]), out.dtype, out.device)
+            kernel1d = rbf_kernel1d(self.rbf_lambda, self.radius, x)
+            return kernel1d, rbf_denominator(size, kernel1d)
+        key = (float(self.rbf_lambda), size, x.dtype, x.device)
         if key not in self._rbf_cache:
-            kernel1d = rbf_kernel1d(self.rbf_lambda.detach(), self.radius, out)
-            self._rbf_cache = {key: (kernel1d, rbf_denominator(out.shape[2:], kernel1d))}
+            kernel1d = rbf_kernel1d(self.rbf_lambda.detach(), self.radius, x)
+            self._rbf_cache = {key: (kernel1d, rbf_denominator(size, kernel1d))}
         return self._rbf_cache[key]
 
 

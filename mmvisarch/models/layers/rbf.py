@@ -10,10 +10,12 @@ The RBF kernel ``exp(-lambda^2 ||p - s||^2)`` is separable into
 are computed with two depthwise 1-D convolutions of length ``2r + 1``
 (``4r + 2`` multiply-adds per value instead of ``(2r + 1)^2``).
 """
-from typing import Optional, Tuple
+from typing import NamedTuple, Optional, Tuple
 
 import torch
 import torch.nn.functional as F
+
+from mmvisarch.ops import fused_kernels_usable
 
 
 def _check_radius(radius: int) -> None:
@@ -33,10 +35,12 @@ def _separable_window_sum(x: torch.Tensor, kernel1d: torch.Tensor) -> torch.Tens
     return F.conv2d(x, k_w, padding=(0, pad), groups=channels)
 
 
-def _window_sum_1d(length: int, kernel1d: torch.Tensor) -> torch.Tensor:
-    """For each index, the sum of the taps that land inside ``[0, length)``."""
+def _neighbour_sum_1d(length: int, kernel1d: torch.Tensor) -> torch.Tensor:
+    """For each index, the sum of the off-centre taps that land inside ``[0, length)``."""
     reach = kernel1d.numel() // 2
-    cumsum = torch.cat([kernel1d.new_zeros(1), kernel1d.cumsum(0)])
+    off_centre = kernel1d.clone()
+    off_centre[reach] = 0  # summed apart: 1 + tiny taps would lose them to rounding
+    cumsum = torch.cat([kernel1d.new_zeros(1), off_centre.cumsum(0)])
     index = torch.arange(length, device=kernel1d.device)
     first = (reach - index).clamp(min=0)  # first tap inside the image
     last = (reach + length - 1 - index).clamp(max=2 * reach)  # last tap inside
@@ -75,11 +79,76 @@ def rbf_fill(zeroed: torch.Tensor, computed: torch.Tensor, kernel1d: torch.Tenso
     return torch.where(computed, zeroed, numerator / denominator)
 
 
+class FillPlan(NamedTuple):
+    """Where the masked-out positions of one mask take their neighbours from.
+
+    For a mask ``(N, H, W)`` (True = computed) and a window reach ``r``:
+    ``masked`` are the flat indices (in ``N * H * W``) of masked-out positions;
+    ``neighbours[offsets[m]:offsets[m + 1]]`` are the computed in-image
+    neighbours of ``masked[m]`` (masked-out neighbours contribute 0 to Eq. 2.5
+    and are left out); ``taps`` index each neighbour's offset in the
+    ``(2r + 1)^2`` window and ``owner_pixel`` is ``masked`` modulo ``H * W``
+    repeated per neighbour (for the denominator).
+    """
+    masked: torch.Tensor
+    neighbours: torch.Tensor
+    offsets: torch.Tensor
+    taps: torch.Tensor
+    owner_pixel: torch.Tensor
+
+
+def fill_plan(computed: torch.Tensor, reach: int) -> FillPlan:
+    """:class:`FillPlan` of a bool mask ``(N, H, W)`` for windows of ``reach``."""
+    n, h, w = computed.shape
+    flat = computed.reshape(-1)
+    masked = (~flat).nonzero().squeeze(1)
+    b, rem = masked // (h * w), masked % (h * w)
+    y, x = rem // w, rem % w
+    d = torch.arange(-reach, reach + 1, device=computed.device)
+    ny = y[:, None, None] + d[None, :, None]
+    nx = x[:, None, None] + d[None, None, :]
+    inside = (ny >= 0) & (ny < h) & (nx >= 0) & (nx < w)
+    index = b[:, None, None] * (h * w) + ny.clamp(0, h - 1) * w + nx.clamp(0, w - 1)
+    valid = (inside & flat[index]).flatten(1)  # the centre is masked, so never valid
+    bag, tap = valid.nonzero(as_tuple=True)
+    counts = valid.sum(1)
+    offsets = torch.zeros_like(counts)
+    offsets[1:] = counts.cumsum(0)[:-1]
+    return FillPlan(masked, index.flatten(1)[bag, tap], offsets, tap, rem[bag])
+
+
+def sparse_rbf_fill(rows: torch.Tensor, plan: FillPlan, kernel1d: torch.Tensor,
+                    denominator: torch.Tensor) -> torch.Tensor:
+    """Eq. 2.5 at the masked-out rows of ``rows`` only, in place.
+
+    Args:
+        rows (Tensor): ``(N * H * W, C)`` features (channels last) whose
+            computed rows are valid; the masked-out rows are overwritten.
+        plan (FillPlan): From :func:`fill_plan` with the reach of ``kernel1d``.
+        kernel1d (Tensor): From :func:`rbf_kernel1d`.
+        denominator (Tensor): :func:`rbf_denominator` ``(H, W)``.
+    """
+    if plan.masked.numel() == 0:
+        return rows
+    kernel2d = (kernel1d[:, None] * kernel1d[None, :]).reshape(-1)
+    denominator = denominator.reshape(-1)
+    if fused_kernels_usable(rows, kernel2d, denominator):
+        return torch.ops.mmvisarch.rbf_fill(rows, plan.masked, plan.offsets, plan.neighbours,
+                                            plan.taps, kernel2d, denominator)
+    weights = kernel2d.index_select(0, plan.taps).div_(
+        denominator.index_select(0, plan.owner_pixel))
+    values = F.embedding_bag(plan.neighbours, rows, plan.offsets, mode='sum',
+                             per_sample_weights=weights)
+    return rows.index_copy_(0, plan.masked, values)
+
+
 def rbf_denominator(size: Tuple[int, int], kernel1d: torch.Tensor) -> torch.Tensor:
     """Total weight of the in-image neighbours, centre excluded (``(H, W)``)."""
-    h, w = size
-    weight = _window_sum_1d(h, kernel1d)[:, None] * _window_sum_1d(w, kernel1d)[None, :]
-    return (weight - 1.0).clamp_min(torch.finfo(kernel1d.dtype).tiny)
+    # sum over (dy, dx) != 0 of K(dy) K(dx) = (1 + s_y)(1 + s_x) - 1, expanded so
+    # that no 1 is subtracted (lambda = 3: the sum is ~5e-4, float32 would keep 3 digits)
+    s_y = _neighbour_sum_1d(size[0], kernel1d)[:, None]
+    s_x = _neighbour_sum_1d(size[1], kernel1d)[None, :]
+    return (s_y + s_x + s_y * s_x).clamp_min(torch.finfo(kernel1d.dtype).tiny)
 
 
 def rbf_interpolate(feat: torch.Tensor,
