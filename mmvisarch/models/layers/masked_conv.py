@@ -3,11 +3,13 @@
 Liu, "Efficient and Scalable Neural Architectures for Visual Recognition"
 (dissertation, 2022), Sec. 2.3.4 and 2.5.3; reference code:
 github.com/liuzhuang13/anytime (``conv_mask_uniform``), which computes the
-dense convolution and multiplies by the mask. Here, in inference, the
-convolution is evaluated only at computed positions (gather the receptive
-fields of active output pixels, one matrix product, scatter back), which gives
-a real wall-clock saving; in training the dense-then-mask form is kept
-(identical values at computed positions, cheaper autograd).
+dense convolution and multiplies by the mask. Here, in inference, a masked
+convolution gathers the receptive fields of its computed output pixels from
+channels-last rows and multiplies them by the weight matrix (compiled kernel of
+:mod:`mmvisarch.ops`, or PyTorch ops), and the RBF fill runs at masked positions
+only: a real wall-clock saving (Sec. 2.4.4). A per-layer cost model falls back
+to the dense convolution where gathering would be slower. In training the
+dense-then-mask form is kept (identical values, cheaper autograd).
 
 ``AdaptivityContext`` carries the latest exit prediction; every
 ``MaskedConv2d`` that shares the context derives its mask ``M_i`` at its own
