@@ -4,7 +4,8 @@
 registers ``torch.ops.mmvisarch.sparse_conv`` and ``torch.ops.mmvisarch.rbf_fill``
 (the masked convolutions of ADP-C, Sec. 2.4.4). Without it (no compiler at
 install, ``MMVISARCH_WITH_OPS=0``, torch older than 2.6) everything still runs
-on the PyTorch implementations, only slower. On x86-64 the kernels are compiled
+on the PyTorch implementations, only slower. (mmcv's ``MaskedConv2d`` op has
+CUDA/MLU/NPU kernels only and takes batch 1 at stride 1, hence these.) On x86-64 the kernels are compiled
 for the installing machine's CPU (``-march=native``): rebuild them
 (``pip install --no-build-isolation -e .``) after moving an environment to
 another CPU model.

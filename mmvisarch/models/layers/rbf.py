@@ -8,7 +8,8 @@ Sec. 2.3.4; reference code: github.com/liuzhuang13/anytime
 The RBF kernel ``exp(-lambda^2 ||p - s||^2)`` is separable into
 ``exp(-lambda^2 dy^2) * exp(-lambda^2 dx^2)``, so the weighted sums of Eq. 2.5
 are computed with two depthwise 1-D convolutions of length ``2r + 1``
-(``4r + 2`` multiply-adds per value instead of ``(2r + 1)^2``).
+(``4r + 2`` multiply-adds per value instead of ``(2r + 1)^2``). In inference,
+:func:`sparse_rbf_fill` evaluates Eq. 2.5 at the masked positions only.
 """
 from typing import NamedTuple, Optional, Tuple
 
