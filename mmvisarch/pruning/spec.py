@@ -22,7 +22,7 @@ import os
 import os.path as osp
 from typing import Dict, Mapping, Optional, Sequence, Union
 
-import mmengine
+from mmvisarch.utils.io import load_data_file
 
 SpecLike = Union[str, Mapping, None]
 SPEC_KEYS = ('arch', 'widths', 'removed_blocks')
@@ -57,7 +57,7 @@ def load_spec(spec: SpecLike, preset_dir: str = PRESET_DIR) -> Optional[dict]:
             if path is None:
                 raise ValueError(f'Unknown pruning spec {spec!r}: not a file and not a preset. '
                                  f'Presets: {list_presets(preset_dir)}.')
-        spec = mmengine.load(path)
+        spec = load_data_file(path)
     if not isinstance(spec, Mapping):
         raise TypeError(f'A pruning spec must be a dict, a spec file or a preset name, '
                         f'got {type(spec).__name__}.')

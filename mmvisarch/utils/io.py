@@ -1,10 +1,46 @@
-"""File writing that never loses a user's data."""
+"""File reading that runs no code, and file writing that never loses a user's data."""
+import json
 import os
 import os.path as osp
 import tempfile
-from typing import Callable
+from typing import Any, Callable
 
 import torch
+
+#: Extensions :func:`load_data_file` reads; anything else (pickle, ...) is refused.
+DATA_FILE_EXTENSIONS = ('.json', '.yaml', '.yml')
+
+
+def load_data_file(path: str) -> Any:
+    """Read a JSON or YAML file as plain data; nothing in it can run code.
+
+    JSON goes through :mod:`json`, YAML through ``yaml.safe_load`` (which builds
+    no Python objects, unlike ``mmengine.load``'s full loader); pickles and any
+    other format are refused.
+
+    Raises:
+        ValueError: for another extension, an empty file, or a file that does not parse;
+            the message names the file.
+    """
+    ext = osp.splitext(path)[1].lower()
+    if ext not in DATA_FILE_EXTENSIONS:
+        raise ValueError(f'{path}: only data files {list(DATA_FILE_EXTENSIONS)} are read here '
+                         f'(pickles and other formats can run code); got {ext or "no extension"!r}.')
+    with open(path, encoding='utf-8') as f:
+        text = f.read()
+    if not text.strip():
+        raise ValueError(f'{path} is empty; expected a {ext[1:].upper()} document.')
+    if ext == '.json':
+        try:
+            return json.loads(text)
+        except json.JSONDecodeError as e:
+            raise ValueError(f'{path} is not valid JSON: {e}.') from None
+    import yaml
+    try:
+        return yaml.safe_load(text)
+    except yaml.YAMLError as e:
+        raise ValueError(f'{path} is not plain-data YAML (tags such as !!python/... are '
+                         f'refused): {e}') from None
 
 
 def atomic_write(path: str, write: Callable[[str], object]) -> str:
