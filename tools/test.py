@@ -1,10 +1,13 @@
 """Evaluate a checkpoint with any host config.
 
-    python tools/test.py CONFIG CHECKPOINT [--work-dir DIR] [--tta] [--out FILE]
-                         [--cfg-options k=v ...] [--launcher pytorch]
+    python tools/test.py CONFIG CHECKPOINT [--work-dir DIR] [--tta] [--out FILE [--force]]
+                         [--trust-checkpoint] [--cfg-options k=v ...] [--launcher pytorch]
 
 ``--tta`` switches to the config's ``tta_model`` / ``tta_pipeline`` (e.g.
 multi-scale + flip testing for segmentation), so a single config serves both.
+The checkpoint is read with ``weights_only=True``; ``--trust-checkpoint`` loads
+it with full unpickling (only for a file you made or trust). ``--out`` is
+written atomically and never replaces an existing file unless ``--force``.
 """
 import argparse
 import os
@@ -14,6 +17,8 @@ import sys
 sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
 from _launch import build_runner, load_config  # noqa: E402
 
+from mmvisarch.utils import check_overwrite, route_checkpoint  # noqa: E402
+
 
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(description='Test (and evaluate) a model')
@@ -21,6 +26,10 @@ def parse_args(argv=None):
     parser.add_argument('checkpoint', help='checkpoint file')
     parser.add_argument('--work-dir', help='the dir to save logs and results')
     parser.add_argument('--out', help='dump the evaluation results to this pickle file')
+    parser.add_argument('--force', action='store_true', help='let --out replace an existing file')
+    parser.add_argument('--trust-checkpoint', action='store_true',
+                        help='load CHECKPOINT with full unpickling (it can run code: only for '
+                             'files you made or trust)')
     parser.add_argument('--tta', action='store_true', help='test-time augmentation of the config')
     parser.add_argument('--cfg-options', nargs='+', default=[], metavar='KEY=VALUE')
     parser.add_argument('--launcher', choices=['none', 'pytorch', 'slurm', 'mpi'], default='none')
@@ -34,8 +43,13 @@ def main(argv=None) -> dict:
     args = parse_args(argv)
     if not osp.isfile(args.checkpoint) and '://' not in args.checkpoint:
         raise FileNotFoundError(f'checkpoint {args.checkpoint!r} does not exist.')
+    if args.out:
+        if not args.out.endswith(('.pkl', '.pickle')):
+            raise ValueError(f'--out {args.out}: the results are a pickle; name it *.pkl.')
+        check_overwrite(args.out, args.force)
     cfg = load_config(args.config, args.cfg_options, args.launcher, args.work_dir)
-    cfg.load_from = args.checkpoint
+    cfg.load_from = args.checkpoint if '://' in args.checkpoint else route_checkpoint(
+        args.checkpoint, trusted=args.trust_checkpoint)
     if args.tta:
         if 'tta_model' not in cfg or 'tta_pipeline' not in cfg:
             raise ValueError(f'--tta: {args.config} defines no tta_model / tta_pipeline.')
@@ -45,7 +59,9 @@ def main(argv=None) -> dict:
     if args.out:
         cfg.test_evaluator = cfg.test_evaluator if isinstance(cfg.test_evaluator, list) \
             else [cfg.test_evaluator]
-        cfg.test_evaluator.append(dict(type='DumpResults', out_file_path=args.out))
+        cfg.test_evaluator.append(dict(type='mmvisarch.AtomicDumpResults',
+                                       out_file_path=osp.abspath(args.out),
+                                       overwrite=args.force))
     runner = build_runner(cfg)
     return runner.test()
 

@@ -1,11 +1,16 @@
 """Train any mmdet / mmseg / mmpretrain / mmpose config with mmvisarch models.
 
-    python tools/train.py CONFIG [--work-dir DIR] [--amp] [--resume [CKPT]]
+    python tools/train.py CONFIG [--work-dir DIR] [--amp] [--resume [CKPT]] [--trust-checkpoint]
                           [--auto-scale-lr] [--cfg-options k=v ...] [--launcher pytorch]
 
 The host library is chosen by the config's ``default_scope``; our types are
 named with the ``mmvisarch.`` prefix. On a machine without CUDA, distributed
 runs use the gloo backend.
+
+Checkpoints (``--resume``, ``load_from``) are read with ``weights_only=True``;
+``--trust-checkpoint`` loads that one file with full unpickling (only for files
+you made or trust, e.g. one written by plain mmengine). ``--resume`` without a
+path takes the newest intact checkpoint of the work dir (SafeCheckpointHook).
 """
 import argparse
 import os
@@ -14,6 +19,10 @@ import sys
 
 sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
 from _launch import build_runner, load_config  # noqa: E402
+
+from mmvisarch.utils import route_checkpoint  # noqa: E402
+
+SAFE_HOOK_TYPES = ('mmvisarch.SafeCheckpointHook', 'SafeCheckpointHook')
 
 
 def parse_args(argv=None):
@@ -24,6 +33,9 @@ def parse_args(argv=None):
     parser.add_argument('--resume', nargs='?', type=str, const='auto',
                         help='resume from CKPT, or from the latest checkpoint of the work dir '
                              'when no path is given')
+    parser.add_argument('--trust-checkpoint', action='store_true',
+                        help='load the --resume / load_from checkpoint with full unpickling '
+                             '(it can run code: only for files you made or trust)')
     parser.add_argument('--auto-scale-lr', action='store_true',
                         help='scale the lr by the actual batch size over auto_scale_lr.base_batch_size')
     parser.add_argument('--cfg-options', nargs='+', default=[], metavar='KEY=VALUE',
@@ -52,10 +64,18 @@ def main(argv=None) -> None:
         cfg.auto_scale_lr.enable = True
     if args.resume == 'auto':
         cfg.resume, cfg.load_from = True, None
+        hook = cfg.get('default_hooks', {}).get('checkpoint') or {}
+        if hook.get('type') in SAFE_HOOK_TYPES:
+            hook['trust_checkpoint'] = args.trust_checkpoint
+        else:
+            print(f'warning: {args.config} does not use mmvisarch.SafeCheckpointHook; the resume '
+                  f'takes mmengine\'s last_checkpoint as is, and saves are not kill-safe.')
     elif args.resume is not None:
         if not osp.isfile(args.resume):
             raise FileNotFoundError(f'--resume {args.resume}: no such checkpoint file.')
         cfg.resume, cfg.load_from = True, args.resume
+    if cfg.get('load_from') and '://' not in cfg.load_from:
+        cfg.load_from = route_checkpoint(cfg.load_from, trusted=args.trust_checkpoint)
     runner = build_runner(cfg)
     runner.train()
 

@@ -26,4 +26,4 @@ train_dataloader = dict(batch_size=32)
 val_evaluator = dict(_delete_=True, type='mmvisarch.AnytimeMetric', num_exits=4,
                      pred_key='pred_instances', metric=dict(type='mmpose.MpiiPCKAccuracy'))
 test_evaluator = val_evaluator
-default_hooks = dict(checkpoint=dict(save_best='PCK', rule='greater'))  # PCKh@0.5, last exit
+default_hooks = dict(checkpoint=dict(type='mmvisarch.SafeCheckpointHook', save_best='PCK', rule='greater'))  # PCKh@0.5, last exit

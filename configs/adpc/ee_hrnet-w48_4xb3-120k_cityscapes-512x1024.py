@@ -34,4 +34,4 @@ val_evaluator = dict(_delete_=True, type='mmvisarch.AnytimeMetric', num_exits=4,
                      pred_key='pred_sem_seg',
                      metric=dict(type='mmseg.IoUMetric', iou_metrics=['mIoU']))
 test_evaluator = val_evaluator
-default_hooks = dict(checkpoint=dict(interval=8000, save_best='mIoU'))
+default_hooks = dict(checkpoint=dict(type='mmvisarch.SafeCheckpointHook', interval=8000, save_best='mIoU'))

@@ -14,3 +14,4 @@ model = dict(
         drop_path_rate=0.5,
         layer_scale_init_value=1e-6,
         gap_before_final_norm=True))
+default_hooks = dict(checkpoint=dict(type='mmvisarch.SafeCheckpointHook'))  # kill-safe saves, exact resume

@@ -25,3 +25,4 @@ optim_wrapper = dict(
 
 # 8 GPUs x 2 images
 auto_scale_lr = dict(enable=False, base_batch_size=16)
+default_hooks = dict(checkpoint=dict(type='mmvisarch.SafeCheckpointHook'))  # kill-safe saves, exact resume

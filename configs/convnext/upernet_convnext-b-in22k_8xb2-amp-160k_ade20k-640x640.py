@@ -23,3 +23,4 @@ optim_wrapper = dict(
     constructor='mmvisarch.LayerDecayOptimWrapperConstructor',
     optimizer=dict(lr=1e-4),
     paramwise_cfg=dict(decay_rate=0.9, decay_type='stage_wise', num_layers=12))
+default_hooks = dict(checkpoint=dict(type='mmvisarch.SafeCheckpointHook'))  # kill-safe saves, exact resume

@@ -20,3 +20,4 @@ model = dict(
 optim_wrapper = dict(
     constructor='mmvisarch.LayerDecayOptimWrapperConstructor',
     paramwise_cfg=dict(decay_rate=0.9, decay_type='stage_wise', num_layers=6))
+default_hooks = dict(checkpoint=dict(type='mmvisarch.SafeCheckpointHook'))  # kill-safe saves, exact resume

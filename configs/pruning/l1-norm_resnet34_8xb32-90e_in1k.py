@@ -17,3 +17,4 @@ model = dict(
 
 param_scheduler = dict(type='MultiStepLR', by_epoch=True, milestones=[30, 60], gamma=0.1)
 train_cfg = dict(by_epoch=True, max_epochs=90, val_interval=1)
+default_hooks = dict(checkpoint=dict(type='mmvisarch.SafeCheckpointHook'))  # kill-safe saves, exact resume

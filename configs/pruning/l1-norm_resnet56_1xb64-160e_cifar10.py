@@ -21,3 +21,4 @@ test_dataloader = val_dataloader
 param_scheduler = dict(type='MultiStepLR', by_epoch=True, milestones=[80, 120], gamma=0.1)
 train_cfg = dict(by_epoch=True, max_epochs=160, val_interval=10)
 auto_scale_lr = dict(base_batch_size=64)
+default_hooks = dict(checkpoint=dict(type='mmvisarch.SafeCheckpointHook'))  # kill-safe saves, exact resume

@@ -65,3 +65,4 @@ optim_wrapper = dict(
     paramwise_cfg=dict(norm_decay_mult=0., bias_decay_mult=0.))
 custom_hooks = [dict(type='mmvisarch.DynamicSparsityHook', prefix='backbone',
                      update_interval=None)]
+default_hooks = dict(checkpoint=dict(type='mmvisarch.SafeCheckpointHook'))  # kill-safe saves, exact resume

@@ -11,7 +11,7 @@ from typing import Dict, Iterable, Optional, Tuple
 import torch
 from torch import nn
 
-from mmvisarch.utils import atomic_write
+from mmvisarch.utils import atomic_write, load_checkpoint_safely
 
 
 def check_output(out: str, inputs: Iterable[str], force: bool = False) -> str:
@@ -65,19 +65,14 @@ def read_checkpoint(checkpoint: str, trusted: bool = False) -> dict:
     """``torch.load`` with ``weights_only=True``, or fully when the file is ``trusted``.
 
     Raises:
-        ValueError: when the safe load refuses the file, saying how to proceed.
+        ValueError: the file is missing; :class:`~mmvisarch.utils.CorruptedCheckpointError`
+            (a ``ValueError``) when it is truncated or damaged;
+            :class:`~mmvisarch.utils.UntrustedCheckpointError` when it is intact but the
+            safe load refuses it, naming ``--trust-checkpoint``.
     """
     if not osp.isfile(checkpoint):
         raise ValueError(f'Checkpoint {checkpoint!r} does not exist.')
-    try:
-        return torch.load(checkpoint, map_location='cpu', weights_only=not trusted)
-    except Exception as e:  # torch raises UnpicklingError (or RuntimeError) on refused globals
-        if trusted:
-            raise
-        raise ValueError(f'{checkpoint!r} holds objects beyond tensors and plain data (e.g. '
-                         f'the message hub mmengine writes), so it was not loaded with '
-                         f'weights_only=True. If you trust the file, pass --trust-checkpoint. '
-                         f'({type(e).__name__}: {str(e).splitlines()[0]})') from None
+    return load_checkpoint_safely(checkpoint, 'cpu', trusted)
 
 
 def build_backbone(backbone_cfg: dict) -> nn.Module:

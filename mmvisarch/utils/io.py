@@ -43,11 +43,41 @@ def load_data_file(path: str) -> Any:
                          f'refused): {e}') from None
 
 
-def atomic_write(path: str, write: Callable[[str], object]) -> str:
-    """Call ``write(tmp_path)``, then move the temporary file onto ``path``.
+def _umask() -> int:
+    try:  # Linux: read it without changing it
+        with open('/proc/self/status') as f:
+            for line in f:
+                if line.startswith('Umask:'):
+                    return int(line.split()[1], 8)
+    except OSError:
+        pass
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
 
-    A reader never sees a half-written file, and a failed write leaves any
-    existing ``path`` untouched.
+
+def fsync_path(path: str) -> None:
+    """Flush a file's (or a folder's) data to disk."""
+    flags = os.O_RDONLY | getattr(os, 'O_DIRECTORY', 0) if osp.isdir(path) else os.O_RDONLY
+    try:
+        fd = os.open(path, flags)
+    except OSError:  # e.g. folders on Windows
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+def atomic_write(path: str, write: Callable[[str], object]) -> str:
+    """Call ``write(tmp_path)``, fsync, then rename the temporary file onto ``path``.
+
+    A reader never sees a half-written file, a failed or killed write leaves
+    any existing ``path`` untouched (only a hidden ``.NAME.*.tmp`` file), and
+    the file gets the permissions a plain ``open`` would give (``0666 & ~umask``,
+    i.e. 0644 usually; an existing file's mode is kept).
     """
     folder = osp.dirname(osp.abspath(path))
     os.makedirs(folder, exist_ok=True)
@@ -55,11 +85,35 @@ def atomic_write(path: str, write: Callable[[str], object]) -> str:
     os.close(fd)
     try:
         write(tmp)
+        mode = (os.stat(path).st_mode & 0o7777) if osp.exists(path) else 0o666 & ~_umask()
+        os.chmod(tmp, mode)
+        fsync_path(tmp)
         os.replace(tmp, path)
+        fsync_path(folder)
     finally:
         if osp.exists(tmp):
             os.remove(tmp)
     return path
+
+
+def check_overwrite(path: str, force: bool = False, option: str = '--force') -> str:
+    """Refuse an existing output ``path`` unless ``force``; returns ``path``.
+
+    Raises:
+        FileExistsError: ``path`` exists and ``force`` is False.
+    """
+    if osp.exists(path) and not force:
+        raise FileExistsError(f'{path} exists; refusing to overwrite it (choose another '
+                              f'output path, or pass {option} to replace it).')
+    return path
+
+
+def atomic_write_text(text: str, path: str) -> str:
+    """Write ``text`` to ``path`` through :func:`atomic_write`."""
+    def write(tmp):
+        with open(tmp, 'w', encoding='utf-8') as f:
+            f.write(text)
+    return atomic_write(path, write)
 
 
 def atomic_save(obj, path: str, overwrite: bool = False) -> str:

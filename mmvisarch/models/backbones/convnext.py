@@ -130,6 +130,9 @@ class _ConvNeXtBase(BaseModule):
 
     arch_zoo: Dict[str, dict] = {}
     model_name = 'ConvNeXt'
+    # init_cfg Pretrained may leave these at their init: the per-stage output norms, which
+    # classification checkpoints lack (see models/utils/checkpoint.py)
+    init_missing_ok = ('norm[0-9]*', )
 
     def _set_out_indices(self, out_indices: Union[int, Sequence[int]], num_stages: int,
                          channels: Sequence[int], gap_before_final_norm: bool) -> None:
