@@ -6,12 +6,11 @@
 Every source of randomness the real runs have is here: augmentation in the data
 workers (python, numpy and torch RNGs), a shuffling sampler, dropout in the model
 and validation between checkpoints. The loss of every iteration is appended to
-WORK_DIR/losses.jsonl. ``--kill-at N`` makes the N-th ``torch.save`` of the run
-write half of its bytes and then ``os._exit`` the process: a kill inside the
-checkpoint write, at a deterministic point.
+WORK_DIR/losses.jsonl. ``--kill-at N`` makes the N-th checkpoint write of the run
+(mmengine's ``LocalBackend.put``) write half of its bytes and then ``os._exit``
+the process: a kill inside the checkpoint write, at a deterministic point.
 """
 import argparse
-import io
 import json
 import os
 import os.path as osp
@@ -83,23 +82,20 @@ def main() -> None:
                 f.write(json.dumps([runner.iter + 1, float(outputs['loss'])]) + '\n')
 
     if args.kill_at:
-        original, calls = torch.save, [0]
+        # mmengine serialises a checkpoint in memory, then LocalBackend.put writes the bytes
+        from mmengine.fileio import LocalBackend
+        original, calls = LocalBackend.put, [0]
 
-        def save(obj, f, *a, **kw):
+        def put(self, obj, filepath):
             calls[0] += 1
             if calls[0] < args.kill_at:
-                return original(obj, f, *a, **kw)
-            buf = io.BytesIO()
-            original(obj, buf, *a, **kw)
-            data = buf.getvalue()[:len(buf.getvalue()) // 2]
-            if hasattr(f, 'write'):
-                f.write(data)
+                return original(self, obj, filepath)
+            with open(filepath, 'wb') as f:
+                f.write(obj[:len(obj) // 2])
                 f.flush()
-            else:
-                with open(f, 'wb') as out:
-                    out.write(data)
+                os.fsync(f.fileno())
             os._exit(137)
-        torch.save = save
+        LocalBackend.put = put
 
     sampler = 'DefaultSampler' if args.loop == 'epoch' else 'InfiniteSampler'
     loader = dict(dataset=ToyData(), sampler=dict(type=sampler, shuffle=True), batch_size=4,
@@ -111,7 +107,7 @@ def main() -> None:
     resume = args.resume is not None
     load_from = None if args.resume in (None, 'auto') else args.resume
     runner = Runner(
-        model=ToyModel(), work_dir=args.work_dir, train_dataloader=loader,
+        model=dict(type=ToyModel), work_dir=args.work_dir, train_dataloader=loader,
         val_dataloader=dict(dataset=ToyData(8), sampler=dict(type='DefaultSampler', shuffle=False),
                             batch_size=4, num_workers=0, collate_fn=dict(type='default_collate')),
         val_evaluator=dict(type=Acc), val_cfg=dict(),
