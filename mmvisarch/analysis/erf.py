@@ -82,7 +82,8 @@ def high_contribution_ratios(erf: np.ndarray, thresholds: Sequence[float] = THRE
 
 
 def save_heatmap(erf: np.ndarray, path: str, title: str = '') -> None:
-    """Write the normalised ERF as a heat-map PNG (Fig. 3 style)."""
+    """Write the normalised ERF as a heat-map PNG (Fig. 3 style), atomically."""
+    from mmvisarch.utils.io import atomic_write
     import matplotlib
     matplotlib.use('Agg')
     import matplotlib.pyplot as plt
@@ -92,5 +93,5 @@ def save_heatmap(erf: np.ndarray, path: str, title: str = '') -> None:
     if title:
         ax.set_title(title, fontsize=9)
     fig.colorbar(image, ax=ax, fraction=0.046, pad=0.04)
-    fig.savefig(path, bbox_inches='tight')
+    atomic_write(path, lambda tmp: fig.savefig(tmp, bbox_inches='tight', format='png'))
     plt.close(fig)

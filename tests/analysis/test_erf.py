@@ -1,5 +1,6 @@
 """ERF: hand-computable receptive fields, the area-ratio rule, large vs small kernels, the tool."""
 import importlib.util
+import os
 import os.path as osp
 
 import numpy as np
@@ -66,3 +67,9 @@ def test_visualize_erf_tool_writes_png(tmp_path, repo_root):
                         '--images', str(images), '--size', '64', '--out', out])
     assert osp.getsize(out) > 0 and osp.isfile(str(tmp_path / 'erf.npy'))
     assert 0 < ratios[0.2] <= ratios[0.5] <= ratios[0.99] <= 1
+    assert os.stat(out).st_mode & 0o044  # usual permissions, not mkstemp's 0600
+    args = [osp.join(repo_root, 'configs', 'slak', 'toy', 'upernet_slak-toy_ade20k-toy-64x64.py'),
+            '--images', str(images), '--size', '64', '--out', out]
+    with pytest.raises(FileExistsError, match='--force'):
+        tool.main(args)
+    tool.main(args + ['--force'])

@@ -133,12 +133,16 @@ def main(argv=None) -> None:
     p.add_argument('image')
     p.add_argument('--gt', help='label map (train ids) for correct / wrong pixels')
     p.add_argument('--out', required=True)
+    p.add_argument('--force', action='store_true', help='replace an existing --out')
     c = sub.add_parser('curve', help='accuracy vs GFLOPs per exit (Fig. 2.3)')
     c.add_argument('results', nargs='+')
     c.add_argument('--labels', nargs='+')
     c.add_argument('--ylabel', default='mIoU (%)')
     c.add_argument('--out', required=True)
+    c.add_argument('--force', action='store_true', help='replace an existing --out')
     args = parser.parse_args(argv)
+    from mmvisarch.utils import check_overwrite
+    check_overwrite(args.out, args.force)  # before any work
 
     if args.command == 'curve':
         labels = args.labels or [osp.splitext(osp.basename(r))[0] for r in args.results]

@@ -1,7 +1,7 @@
 """Effective receptive field of any backbone: heat-map PNG and high-contribution area ratios.
 
     python tools/analysis/visualize_erf.py CONFIG [--checkpoint CKPT] [--images DIR]
-        [--num-images 8] [--size 256] [--out-index -1] [--out erf.png] [--cfg-options k=v ...]
+        [--num-images 8] [--size 256] [--out-index -1] [--out PNG [--force]] [--cfg-options k=v ...]
 
 SLaK, Sec. 6.1 / Fig. 3 and Appendix F / Table 10: the gradient of the central unit of the
 last feature map w.r.t. the input, accumulated over images (50 validation images at 1024x1024
@@ -9,10 +9,11 @@ in the paper), shown after ``log10(x + 1)`` and normalisation, with the ratio ``
 smallest centred square holding 20/30/50/99% of the contributions. Only the config's
 ``model.backbone`` is used (any registered backbone). By default the images are the toy
 ADE20K validation images (``python tools/dataset_converters/make_toy_data.py --out data``).
+The PNG (default ``work_dirs/erf/<config name>.png``) and the ``.npy`` beside it are written
+atomically; existing files are kept unless ``--force``.
 """
 import argparse
 import glob
-import os
 import os.path as osp
 import sys
 
@@ -22,7 +23,7 @@ from mmengine.config import Config, DictAction
 
 sys.path.insert(0, osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
 import mmvisarch  # noqa: E402,F401  (registry scope)
-from mmvisarch.utils import load_config  # noqa: E402
+from mmvisarch.utils import atomic_write, check_overwrite, load_config  # noqa: E402
 from mmvisarch.analysis.erf import (  # noqa: E402
     THRESHOLDS, accumulate_erf, high_contribution_ratios, normalized_erf, save_heatmap)
 
@@ -38,7 +39,9 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument('--num-images', type=int, default=8)
     parser.add_argument('--size', type=int, default=256, help='images are resized to size^2')
     parser.add_argument('--out-index', type=int, default=-1, help='which backbone output')
-    parser.add_argument('--out', default='erf.png', help='heat-map PNG (an .npy is saved beside)')
+    parser.add_argument('--out', help='heat-map PNG (an .npy is saved beside); defaults to '
+                                      'work_dirs/erf/<config name>.png')
+    parser.add_argument('--force', action='store_true', help='replace existing outputs')
     parser.add_argument('--cfg-options', nargs='+', action=DictAction)
     return parser.parse_args(argv)
 
@@ -72,17 +75,23 @@ def build_backbone(cfg: Config, checkpoint: str = None) -> torch.nn.Module:
 
 def main(argv=None) -> dict:
     args = parse_args(argv)
+    if args.out is None:
+        args.out = osp.join('work_dirs', 'erf', osp.splitext(osp.basename(args.config))[0] + '.png')
+    npy = osp.splitext(args.out)[0] + '.npy'
+    for path in (args.out, npy):  # before any work
+        check_overwrite(path, args.force)
     cfg = load_config(args.config, args.cfg_options)
     backbone = build_backbone(cfg, args.checkpoint)
     erf = accumulate_erf(backbone, load_images(args.images, args.num_images, args.size),
                          feature=lambda outs: outs[args.out_index])
     ratios = high_contribution_ratios(normalized_erf(erf), THRESHOLDS)
-    out_dir = osp.dirname(osp.abspath(args.out))
-    os.makedirs(out_dir, exist_ok=True)
     title = (f'{osp.splitext(osp.basename(args.config))[0]}\n' +
              ', '.join(f'r@{int(t * 100)}%={r * 100:.1f}%' for t, r in ratios.items()))
     save_heatmap(erf, args.out, title)
-    np.save(osp.splitext(args.out)[0] + '.npy', erf)
+    def write_npy(tmp):
+        with open(tmp, 'wb') as f:
+            np.save(f, erf)
+    atomic_write(npy, write_npy)
     for t, r in ratios.items():
         print(f'high-contribution area ratio r at t={t * 100:.0f}%: {r * 100:.1f}%')
     print(f'heat map: {args.out}')
