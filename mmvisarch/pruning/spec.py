@@ -86,12 +86,13 @@ def validate_spec(spec: dict, full_widths: Mapping[str, int], blocks: Sequence[s
             more channels than the unpruned layer, or an unknown block.
     """
     widths = spec.get('widths', {})
+    label = f'{model_name} ({spec["arch"]})' if spec.get('arch') else model_name
     if not isinstance(widths, Mapping):
         raise ValueError(f'{model_name} spec "widths" must map layer names to ints, '
                          f'got {type(widths).__name__}.')
     for name, width in widths.items():
         if name not in full_widths:
-            raise ValueError(f'{model_name} ({spec.get("arch")}) has no prunable layer {name!r}; '
+            raise ValueError(f'{label} has no prunable layer {name!r}; '
                              f'prunable layers are {list(full_widths)}.')
         if isinstance(width, bool) or not isinstance(width, int):
             raise ValueError(f'{model_name} layer {name!r}: width must be an int, '
@@ -102,7 +103,7 @@ def validate_spec(spec: dict, full_widths: Mapping[str, int], blocks: Sequence[s
                              f'{full_widths[name]} channels).')
     for block in spec.get('removed_blocks', []):
         if block not in blocks:
-            raise ValueError(f'{model_name} ({spec.get("arch")}) has no residual block '
+            raise ValueError(f'{label} has no residual block '
                              f'{block!r}; blocks are {list(blocks)}.')
 
 

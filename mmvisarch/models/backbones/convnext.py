@@ -17,7 +17,8 @@ from torch import nn
 
 from mmvisarch.registry import MODELS
 from ..layers import LayerNorm2d
-from ..utils import freeze, init_from_pretrained, normalize_out_indices, resolve_arch
+from ..utils import (check_input_size, freeze, init_from_pretrained, normalize_out_indices,
+                     resolve_arch)
 
 DEFAULT_INIT_CFG = [
     dict(type='TruncNormal', layer=['Conv2d', 'Linear'], std=.02, bias=0.),
@@ -292,6 +293,7 @@ class ConvNeXt(_ConvNeXtBase):
         return stage + 1
 
     def forward(self, x: torch.Tensor) -> Tuple[torch.Tensor, ...]:
+        check_input_size(self, x, self.model_name)
         memory_format = input_memory_format(x)
         outs = []
         for i in range(self.num_stages):
@@ -354,6 +356,7 @@ class ConvNeXtIsotropic(_ConvNeXtBase):
         return converted
 
     def forward(self, x: torch.Tensor) -> Tuple[torch.Tensor, ...]:
+        check_input_size(self, x, self.model_name)
         memory_format = input_memory_format(x)
         x = self.stem(x)
         outs = []

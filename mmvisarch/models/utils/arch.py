@@ -62,3 +62,36 @@ def set_batchnorm_eval(model: nn.Module) -> None:
     for module in model.modules():
         if isinstance(module, _BatchNorm):
             module.eval()
+
+
+def min_input_size(module: nn.Module) -> int:
+    """The smallest square input ``module`` runs on, from its unpadded convs and pools.
+
+    A layer with kernel ``k`` and no padding needs ``k`` pixels at its input, i.e.
+    ``k`` times the stride accumulated before it (modules are taken in their
+    registration order, which is the order these backbones run them). For
+    ConvNeXt / SLaK this is the total stride, 32; for the isotropic ConvNeXt 16.
+    """
+    cached = module.__dict__.get('_min_input_size')
+    if cached is not None:
+        return cached
+    stride, needed = 1, 1
+    for m in module.modules():
+        if isinstance(m, (nn.Conv2d, nn.MaxPool2d, nn.AvgPool2d)):
+            k, s, p = (v if isinstance(v, int) else v[0]
+                       for v in (m.kernel_size, m.stride, m.padding))
+            if p == 0 and k > 1:
+                needed = max(needed, k * stride)
+            stride *= s
+    module.__dict__['_min_input_size'] = needed
+    return needed
+
+
+def check_input_size(module: nn.Module, x, model_name: str) -> None:
+    """Raise a ``ValueError`` naming the model's minimum input size when ``x`` is smaller."""
+    need = min_input_size(module)
+    h, w = x.shape[-2:]
+    if h < need or w < need:
+        raise ValueError(f'{model_name} needs inputs of at least {need}x{need} pixels (its '
+                         f'downsampling layers reduce the image {need}x); got {h}x{w}. '
+                         f'Resize or pad the input.')

@@ -14,7 +14,8 @@ from torch import nn
 
 from mmvisarch.pruning.spec import (SpecLike, load_spec, make_spec, resolve_widths,
                                     validate_spec)
-from ...utils import freeze, normalize_out_indices, resolve_arch, set_batchnorm_eval
+from ...utils import (check_input_size, freeze, normalize_out_indices, resolve_arch,
+                     set_batchnorm_eval)
 
 DEFAULT_INIT_CFG = [
     dict(type='Kaiming', layer='Conv2d', mode='fan_out', nonlinearity='relu'),
@@ -150,6 +151,7 @@ class WidthSpecBackbone(BaseModule):
         return self
 
     def forward(self, x):
+        check_input_size(self, x, self.model_name)
         x = self.forward_stem(x)
         outs = []
         for i, name in enumerate(self.stage_names):

@@ -16,7 +16,7 @@ from torch import nn
 
 from mmvisarch.pruning.groups import ChannelGroup, bn_slices
 from mmvisarch.registry import MODELS
-from ...utils import freeze
+from ...utils import check_input_size, freeze
 from .base import WidthSpecBackbone
 
 M = 'M'
@@ -105,6 +105,7 @@ class PrunedVGG(WidthSpecBackbone):
             freeze(self.features[start:end])
 
     def forward(self, x: torch.Tensor):
+        check_input_size(self, x, self.model_name)
         outs = []
         for i, (start, end) in enumerate(self._stage_bounds):
             x = self.features[start:end](x)
