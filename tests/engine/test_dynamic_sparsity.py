@@ -361,3 +361,11 @@ def test_targets_or_prefix_matching_nothing_fail_clearly(tmp_path, hook, match):
                                                      **hook))
     with pytest.raises(ValueError, match=match):
         runner.train()
+
+
+def test_refuses_to_run_after_the_ema_hook(tmp_path):
+    runner = make_runner(str(tmp_path), 1, hook=dict(type='mmvisarch.DynamicSparsityHook',
+                                                     priority='LOW'))
+    runner.register_hook(dict(type='EMAHook', momentum=0.1, priority='ABOVE_NORMAL'))
+    with pytest.raises(ValueError, match='must run before EMAHook'):
+        runner.train()

@@ -354,8 +354,9 @@ class DynamicSparsityHook(Hook):
                 self._sync_masks(model)
                 apply_masks(model, optimizers)
                 runner.message_hub.update_scalar('train/prune_rate', rate)
-                print_log(f'DynamicSparsityHook: optimizer step {step}: prune-and-grow rate '
-                          f'{rate:.4f}, {moved} weights moved.', logger='current')
+                print_log(f'DynamicSparsityHook: optimizer step {step}, iter {runner.iter + 1}: '
+                          f'prune-and-grow rate {rate:.4f}, {moved} weights moved.',
+                          logger='current')
         self._prepare_ema(runner, model)
 
     # --- EMA -------------------------------------------------------------------------------
