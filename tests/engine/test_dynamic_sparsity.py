@@ -5,7 +5,7 @@ import os.path as osp
 
 import pytest
 import torch
-from mmengine.model import BaseModel
+from mmengine.model import BaseDataPreprocessor, BaseModel
 from mmengine.runner import Runner
 from torch import nn
 from torch.utils.data import Dataset
@@ -244,9 +244,6 @@ class BNNet(BaseModel):
         if mode == 'loss':
             return dict(loss=nn.functional.cross_entropy(logits, label, label_smoothing=0.3))
         return logits
-
-
-from mmengine.model import BaseDataPreprocessor  # noqa: E402
 
 
 class MixingPreprocessor(BaseDataPreprocessor):

@@ -1,4 +1,4 @@
-"""Convert a ConvNeXt or SLaK checkpoint of any known layout to mmvisarch's (official) names.
+"""Convert a ConvNeXt or SLaK checkpoint of any known layout to mmvisarch's names.
 
     python tools/model_converters/convnext_to_mmvisarch.py SRC DST [--prefer-ema]
         [--final-norm norm3] [--classifier] [--family auto|convnext|slak]
@@ -17,9 +17,8 @@ DST is written atomically and never overwritten (SRC is never touched).
 """
 import argparse
 import os.path as osp
-import sys
-
 import re
+import sys
 
 from mmvisarch.models.backbones.convnext import convert_convnext_state_dict
 from mmvisarch.models.backbones.slak import convert_slak_state_dict
