@@ -193,6 +193,9 @@ class DynamicSparsityHook(Hook):
 
     def before_train(self, runner) -> None:
         self._check_hook_order(runner)
+        if getattr(self, '_fast_forward', 0):
+            self._fast_forward_schedulers(runner, self._fast_forward)
+            self._fast_forward = 0
         model = self._model(runner)
         candidates = self._candidates(model)
         from_zeros = masks_from_zeros(candidates, self.dense_threshold)
@@ -358,6 +361,131 @@ class DynamicSparsityHook(Hook):
                           f'prune-and-grow rate {rate:.4f}, {moved} weights moved.',
                           logger='current')
         self._prepare_ema(runner, model)
+
+    # --- official training checkpoints -------------------------------------------------------
+    def after_load_checkpoint(self, runner, checkpoint: dict) -> None:
+        """Turn an official SLaK training checkpoint (``utils.save_model`` of the reference:
+        ``{'model', 'optimizer', 'epoch', 'scaler', 'args'[, 'model_ema']}``) into an
+        mmengine one in place, so that ``--resume`` continues it: weights (masks from their
+        zeros in ``before_train``), AdamW/SGD state mapped by parameter name, the epoch and
+        iteration, the AMP scaler, and (``before_train``) the lr schedule stepped to that
+        iteration; the prune rate follows from the iteration."""
+        if not (isinstance(checkpoint, dict) and {'model', 'optimizer', 'epoch'} <= set(checkpoint)
+                and 'meta' not in checkpoint and 'state_dict' not in checkpoint):
+            return
+        if not isinstance(checkpoint['epoch'], int):
+            raise ValueError(f'DynamicSparsityHook: the official checkpoint of epoch '
+                             f'{checkpoint["epoch"]!r} (e.g. "best") is not a training state '
+                             f'to resume; use a checkpoint-<epoch>.pth.')
+        args = checkpoint.get('args')
+        if args is not None and getattr(args, 'layer_decay', 1.0) != 1.0:
+            raise ValueError('DynamicSparsityHook: resuming an official checkpoint trained with '
+                             f'--layer_decay {args.layer_decay} is not supported (its optimizer '
+                             'groups are per layer); only --layer_decay 1.0.')
+        model = self._model(runner)
+        official = checkpoint['model']
+        names = self._official_names(model, official)
+        state = self._to_model_names(model, official)
+        epochs = checkpoint['epoch'] + 1  # the reference saves after finishing that epoch
+        iters = epochs * len(runner.train_dataloader)
+        checkpoint['meta'] = dict(epoch=epochs, iter=iters)
+        checkpoint['message_hub'] = runner.message_hub.state_dict()
+        ema_hooks = [h for h in runner.hooks if hasattr(h, '_swap_ema_state_dict')]
+        if ema_hooks and isinstance(checkpoint.get('model_ema'), dict):
+            # mmengine keeps the EMA weights in state_dict and the source ones in
+            # ema_state_dict (EMAHook swaps them back on load)
+            ema = self._to_model_names(model, checkpoint.pop('model_ema'))
+            checkpoint['ema_state_dict'] = {'module.' + k: v for k, v in state.items()}
+            checkpoint['ema_state_dict']['steps'] = torch.tensor(iters)
+            state = ema
+        checkpoint['state_dict'] = state
+        wrapper = self._optim_wrappers(runner)[0]
+        checkpoint['optimizer'] = self._map_optimizer(model, wrapper.optimizer,
+                                                      checkpoint['optimizer'], names, official)
+        if checkpoint.get('scaler') and hasattr(wrapper, 'loss_scaler'):
+            checkpoint['optimizer']['loss_scaler'] = checkpoint['scaler']
+        self._fast_forward = iters
+        print_log(f'DynamicSparsityHook: official SLaK training checkpoint of epoch '
+                  f'{checkpoint["epoch"]}: resuming at epoch {epochs}, iteration {iters}.',
+                  logger='current')
+
+    @staticmethod
+    def _to_model_names(model: nn.Module, official: dict) -> dict:
+        """Official classifier keys -> the model's (``backbone.*``, ``head.fc.*``)."""
+        backbone = getattr(model, 'backbone', None)
+        if backbone is None or not hasattr(backbone, 'convert_state_dict'):
+            raise ValueError('DynamicSparsityHook: an official training checkpoint resumes into '
+                             'a classifier whose backbone has convert_state_dict (SLaK, '
+                             'ConvNeXt).')
+        state = {'backbone.' + k: v for k, v in backbone.convert_state_dict(official).items()}
+        for key in ('weight', 'bias'):
+            if f'head.{key}' in official:
+                state[f'head.fc.{key}'] = official[f'head.{key}']
+        return state
+
+    def _official_names(self, model: nn.Module, official: dict) -> Dict[str, str]:
+        """``{model parameter name: official parameter name}``."""
+        mapping = {}
+        for name, value in official.items():
+            converted = list(self._to_model_names(model, {name: value}))
+            if len(converted) == 1:
+                mapping[converted[0]] = name
+        return mapping
+
+    @staticmethod
+    def _map_optimizer(model: nn.Module, optimizer, official: dict, names: Dict[str, str],
+                       official_weights: dict) -> dict:
+        """The reference's optimizer state (groups 'decay' / 'no_decay' of
+        ``optim_factory.get_parameter_groups``, parameters in ``named_parameters`` order)
+        re-indexed for this optimizer's groups, by parameter name."""
+        by_name = dict(model.named_parameters())
+        params = set(n for n in names if n in by_name and by_name[n].requires_grad)
+        # the reference's model.named_parameters() order = its state_dict order, buffers left out
+        trainable = [k for k, v in official_weights.items()
+                     if k in {names[n] for n in params}]
+
+        def no_decay(key):
+            return official_weights[key].ndim == 1 or key.endswith('.bias')
+
+        decay_group = [k for k in trainable if not no_decay(k)]
+        no_decay_group = [k for k in trainable if no_decay(k)]
+        groups = [g for g in ((decay_group, no_decay_group)
+                              if trainable and not no_decay(trainable[0])
+                              else (no_decay_group, decay_group)) if g]
+        order = [n for group in groups for n in group]
+        count = sum(len(g['params']) for g in official['param_groups'])
+        if count != len(order):
+            raise ValueError(f'DynamicSparsityHook: the official optimizer holds {count} '
+                             f'parameters, the model has {len(order)} matching ones.')
+        official_state = {order[index]: value for index, value in official['state'].items()}
+        ours = optimizer.state_dict()
+        ids = {id(p): n for n, p in by_name.items()}
+        flat = [p for group in optimizer.param_groups for p in group['params']]
+        state = {}
+        for index, param in enumerate(flat):
+            source = official_state.get(names.get(ids.get(id(param)), ''))
+            if source is None:
+                continue
+            state[index] = {k: (v.reshape(param.shape) if isinstance(v, torch.Tensor)
+                                and v.numel() == param.numel() and v.ndim > 0 else v)
+                            for k, v in source.items()}
+        ours['state'] = state
+        return ours
+
+    def _fast_forward_schedulers(self, runner, iters: int) -> None:
+        """Step the param schedulers as ParamSchedulerHook would have, up to ``iters``."""
+        schedulers = runner.param_schedulers or []
+        if isinstance(schedulers, dict):
+            schedulers = [s for group in schedulers.values() for s in group]
+        per_epoch = len(runner.train_dataloader)
+        for it in range(iters):
+            for scheduler in schedulers:
+                if not scheduler.by_epoch:
+                    scheduler.step()
+            if (it + 1) % per_epoch == 0:
+                for scheduler in schedulers:
+                    if scheduler.by_epoch:
+                        scheduler.step()
 
     # --- EMA -------------------------------------------------------------------------------
     @staticmethod
