@@ -21,6 +21,10 @@ testing. EMA copies (``EMAHook``) carry the same masks; this hook runs before
 reference's ``ModelEma.update(model, mask)`` does: zero outside the mask, and an
 EMA weight that is zero inside the mask (newly grown) starts at the model's
 value instead of being averaged from zero.
+
+An official training checkpoint (``checkpoint-<epoch>.pth`` of the reference)
+given to ``--resume`` is converted when it is loaded (``after_load_checkpoint``)
+and continues with its optimizer state, epoch, lr and prune-rate schedules.
 """
 import copy
 import math
@@ -156,6 +160,7 @@ class DynamicSparsityHook(Hook):
         self.targets, self.prefix, self.seed = targets, prefix, seed
         self.update_interval = update_interval or 0
         self.init_densities: Dict[str, float] = {}
+        self._fast_forward = 0  # iterations of an official checkpoint being resumed
 
     @staticmethod
     def _model(runner) -> nn.Module:
@@ -193,7 +198,7 @@ class DynamicSparsityHook(Hook):
 
     def before_train(self, runner) -> None:
         self._check_hook_order(runner)
-        if getattr(self, '_fast_forward', 0):
+        if self._fast_forward:
             self._fast_forward_schedulers(runner, self._fast_forward)
             self._fast_forward = 0
         model = self._model(runner)
