@@ -3,9 +3,13 @@
 # warm-up epochs, cosine, RandAugment, Mixup/CutMix, Random Erasing, label smoothing, EMA),
 # inherited from our ConvNeXt-T config (mmpretrain base), with kernels 51-49-47-13 decomposed
 # (51x5 + 5x51 + 5x5), 1.3x width, drop path 0.1 and dynamic sparsity: 40% of all 2-D/4-D
-# weights, SNIP layer-wise ratios, random masks, magnitude prune / random regrow every 2000
-# iterations at rate 0.5, cosine-decayed (reference README command: -u 2000 --prune_rate 0.5).
-# Not reproduced: the reference's extra pass over the data for BN statistics after training.
+# weights, SNIP layer-wise ratios (plain cross-entropy on one batch, on a copy of the model),
+# random masks, magnitude prune / random regrow every 2000 optimizer steps at rate 0.5,
+# cosine-decayed over the run's optimizer steps (reference README command: -u 2000
+# --prune_rate 0.5 --growth random --update_freq 8). As in the reference's training
+# (main.py / engine.py): after each optimizer step the masks are applied to the weights, then
+# (every -u steps) pruned and regrown; the EMA averages the masked weights and a regrown EMA
+# weight starts at the model's value; after the last epoch there is only evaluation.
 _base_ = '../convnext/convnext-t_32xb128_in1k.py'
 
 custom_imports = dict(imports=['mmvisarch.models', 'mmvisarch.engine'],

@@ -73,10 +73,18 @@ def set_mask(module: nn.Module, mask: torch.Tensor) -> None:
 
 
 @torch.no_grad()
-def apply_masks(model: nn.Module) -> None:
-    """Zero every masked-out weight (after each optimizer step, Appendix B)."""
+def apply_masks(model: nn.Module, optimizers=()) -> None:
+    """Zero every masked-out weight (after each optimizer step, Appendix B) and, as the
+    reference's ``Masking.apply_mask``, the SGD ``momentum_buffer`` of masked-out
+    positions in ``optimizers`` (other optimizer state, e.g. Adam's moments, is
+    left as it is, as in the reference)."""
     for module in masked_modules(model).values():
-        module.weight.mul_(getattr(module, MASK_NAME))
+        mask = getattr(module, MASK_NAME)
+        module.weight.mul_(mask)
+        for optimizer in optimizers:
+            buffer = optimizer.state.get(module.weight, {}).get('momentum_buffer')
+            if isinstance(buffer, torch.Tensor):
+                buffer.mul_(mask)
 
 
 def masks_from_zeros(modules: Dict[str, nn.Module], dense_threshold: float = 0.99

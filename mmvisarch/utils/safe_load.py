@@ -49,9 +49,13 @@ def _reduce_history_buffer(buffer):
 
 
 def safe_checkpoint_types() -> List[object]:
-    """The globals a checkpoint written by mmengine's Runner may reference."""
+    """The globals a checkpoint written by mmengine's Runner may reference, and
+    ``argparse.Namespace`` (the ``args`` of official ConvNeXt/SLaK training
+    checkpoints; unpickling it only sets attributes)."""
+    import argparse
+
     from mmengine.logging import HistoryBuffer
-    return [HistoryBuffer, *_numpy_globals()]
+    return [HistoryBuffer, argparse.Namespace, *_numpy_globals()]
 
 
 def register_safe_checkpoint_types() -> None:

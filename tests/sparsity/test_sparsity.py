@@ -12,17 +12,20 @@ from mmvisarch.sparsity import (MASK_NAME, apply_masks, check_sparsity, cosine_p
                                 sparse_candidates, sparsity_stats)
 
 
-def test_snip_densities_follow_global_topk_of_grad_times_weight():
-    """|g * w| = 2 for every weight of ``a`` and 1 for ``b``: keeping half keeps all of ``a``."""
+def test_snip_densities_follow_the_reference_threshold_of_grad_times_weight():
+    """|g * w| is 2..2.9 for ``a`` and 1..1.9 for ``b``: keeping half keeps all of ``a``. As
+    the reference, a score counts when strictly above the k-th largest, so a tie at the
+    threshold (the constant scores of ``c``) keeps nothing."""
     a, b = nn.Linear(5, 2), nn.Linear(5, 2)
-    nn.init.ones_(a.weight)
-    nn.init.constant_(b.weight, -1.0)
-    densities = snip_densities({'a': a, 'b': b},
-                               lambda: 2 * a.weight.sum() + (-b.weight).sum(), 0.5)
-    assert densities == {'a': 1.0, 'b': 0.0}
-    densities = snip_densities({'a': a, 'b': b},
-                               lambda: 2 * a.weight.sum() + (-b.weight).sum(), 0.25)
-    assert densities['a'] == 1.0 and densities['b'] == 0.5
+    with torch.no_grad():
+        a.weight.copy_(torch.linspace(1, 1.45, 10).view(2, 5))
+        b.weight.copy_(-torch.linspace(1, 1.9, 10).view(2, 5))
+    loss = lambda: 2 * a.weight.sum() + (-b.weight).sum()  # noqa: E731
+    assert snip_densities({'a': a, 'b': b}, loss, 0.5) == pytest.approx({'a': 0.9, 'b': 0.0})
+    assert snip_densities({'a': a, 'b': b}, loss, 0.25) == pytest.approx({'a': 1.0, 'b': 0.4})
+    c = nn.Linear(5, 2)
+    nn.init.ones_(c.weight)
+    assert snip_densities({'c': c}, lambda: c.weight.sum(), 0.5) == {'c': 0.0}
 
 
 def test_random_mask_has_exact_count():

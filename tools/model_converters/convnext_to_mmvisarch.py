@@ -1,9 +1,13 @@
-"""Convert a ConvNeXt checkpoint of any known layout to mmvisarch's (official) names.
+"""Convert a ConvNeXt or SLaK checkpoint of any known layout to mmvisarch's names.
 
     python tools/model_converters/convnext_to_mmvisarch.py SRC DST [--prefer-ema]
-        [--final-norm norm3] [--classifier]
+        [--final-norm norm3] [--classifier] [--family auto|convnext|slak]
 
-Recognises official classification (``model`` / ``model_ema``), official
+The family is detected from the keys (SLaK: ``large_kernel`` branches, incl.
+the older releases' ``Decom1`` / ``Decom2`` and ``lkb_origin`` names) or given
+with ``--family``; SLaK checkpoints go through ``convert_slak_state_dict``
+(``Decom1/2`` -> ``LoRA1/2``), ConvNeXt ones through
+``convert_convnext_state_dict``. Recognises official classification (``model`` / ``model_ema``), official
 detection/segmentation (``state_dict`` with ``backbone.``), mmpretrain and timm
 layouts. By default it writes the backbone alone (classifier heads dropped), as
 ``init_cfg=dict(type='Pretrained', ...)`` loads it. With ``--classifier`` it
@@ -13,11 +17,22 @@ DST is written atomically and never overwritten (SRC is never touched).
 """
 import argparse
 import os.path as osp
+import re
 import sys
 
 from mmvisarch.models.backbones.convnext import convert_convnext_state_dict
+from mmvisarch.models.backbones.slak import convert_slak_state_dict
 from mmvisarch.models.utils import load_checkpoint_file, unwrap_state_dict
 from mmvisarch.utils import atomic_save
+
+
+FAMILIES = {'convnext': convert_convnext_state_dict, 'slak': convert_slak_state_dict}
+SLAK_KEY = re.compile(r'\.large_kernel\.(LoRA[12]|Decom[12]|lkb_origin|small_conv)\.')
+
+
+def detect_family(state) -> str:
+    """'slak' when any key is a SLaK large-kernel branch, else 'convnext'."""
+    return 'slak' if any(SLAK_KEY.search(k) for k in state) else 'convnext'
 
 
 def main(argv=None) -> int:
@@ -29,11 +44,14 @@ def main(argv=None) -> int:
                         help='name of the last output norm (norm3 for 4 stages)')
     parser.add_argument('--classifier', action='store_true',
                         help='keep the classifier: write backbone.* and head.fc.* keys')
+    parser.add_argument('--family', default='auto', choices=['auto', *FAMILIES],
+                        help='model family of SRC (default: detected from its keys)')
     args = parser.parse_args(argv)
     if osp.exists(args.dst):
         sys.exit(f'error: {args.dst} exists; choose a new output path.')
     state = unwrap_state_dict(load_checkpoint_file(args.src), prefer_ema=args.prefer_ema)
-    converted = convert_convnext_state_dict(state, final_norm=args.final_norm)
+    family = detect_family(state) if args.family == 'auto' else args.family
+    converted = FAMILIES[family](state, final_norm=args.final_norm)
     if args.classifier:
         head = {f'head.fc.{k.rsplit(".", 1)[1]}': v for k, v in state.items()
                 if k in ('head.weight', 'head.bias', 'head.fc.weight', 'head.fc.bias')}
@@ -42,7 +60,7 @@ def main(argv=None) -> int:
                      '(head.weight / head.fc.weight).')
         converted = {**{f'backbone.{k}': v for k, v in converted.items()}, **head}
     atomic_save(dict(state_dict=converted, meta=dict(source=args.src)), args.dst)
-    print(f'wrote {len(converted)} tensors to {args.dst}')
+    print(f'wrote {len(converted)} {family} tensors to {args.dst}')
     return 0
 
 
