@@ -33,6 +33,10 @@ def _model(name):
     ('magnitude_vgg19_1xb64-160e_cifar10', 20_040_522),          # conv bias, Linear(512, 10)
     ('slimming_vgg19_1xb64-160e-sparsity_cifar10', 20_035_018),  # Linear(cfg[-1], 10)
     ('slimming_vgg19_1xb64-160e-sparsity_cifar100', 20_081_188),
+    # network-slimming densenet(depth=40) / resnet(depth=164) without the channel_selection
+    # indexes (nn.Parameters of ones in the reference, not weights)
+    ('slimming_densenet40_1xb64-160e-sparsity_cifar10', 1_059_298),
+    ('slimming_preresnet164_1xb64-160e-sparsity_cifar10', 1_703_258),
 ])
 def test_configs_build_the_reference_network(name, params):
     assert _params(_model(name)) == params
