@@ -3,7 +3,12 @@
 #   python tools/pruning/prune_structured.py THIS_CONFIG CKPT --method slimming --ratio 0.4 --out DIR
 # The reference also selects each block's input channels (channel_selection); the width spec
 # prunes the inner convs only (see README.md).
-_base_ = ['./l1-norm_resnet56_1xb64-160e_cifar10.py']
+_base_ = ['./_base_/cifar10_bs64_160e.py']
 custom_imports = dict(imports=['mmvisarch.models', 'mmvisarch.engine'], allow_failed_imports=False)
-model = dict(backbone=dict(arch='cifar_preresnet164'), head=dict(in_channels=256))
+model = dict(
+    type='ImageClassifier',
+    backbone=dict(type='mmvisarch.PrunedResNet', arch='cifar_preresnet164'),
+    neck=dict(type='GlobalAveragePooling'),
+    head=dict(type='LinearClsHead', num_classes=10, in_channels=256,
+              loss=dict(type='CrossEntropyLoss', loss_weight=1.0)))
 custom_hooks = [dict(type='mmvisarch.BNSlimmingHook', coefficient=1e-5, module_prefix='backbone.')]

@@ -3,8 +3,9 @@
 Dissertation Sec. 3.4 (Liu et al., "Rethinking the Value of Network Pruning",
 ICLR 2019, Sec. 4 "Training Budget"): Scratch-E trains the pruned model for as
 many epochs as the large model; Scratch-B for the same computation, i.e. the
-epochs times ``ratio = FLOPs(unpruned) / FLOPs(pruned)``, with every lr stage
-stretched by the same ratio. On ImageNet a model with 2x or more fewer FLOPs
+epochs times ``ratio = FLOPs(unpruned) / FLOPs(pruned)`` of the whole models
+(counted as the reference's ``compute_flops.py``), with the lr steps placed as
+the reference's ``main_B.py`` places them. On ImageNet a model with 2x or more fewer FLOPs
 just doubles its epochs. Fine-tuning uses the lowest lr of the large model's
 schedule for 40 (CIFAR) or 20 (ImageNet) epochs. Reference scripts
 (``main_B.py`` in https://github.com/Eric-mingjie/rethinking-network-pruning)
@@ -34,14 +35,34 @@ def scale_milestones(milestones: Sequence[int], ratio: float) -> List[int]:
     return [int(m * ratio) for m in milestones]
 
 
+def _even_step(milestones: Sequence[int]) -> int:
+    """The step of evenly spaced milestones ``[s, 2s, ...]``, else 0."""
+    milestones = [int(m) for m in milestones]
+    if milestones and all(m == (k + 1) * milestones[0] for k, m in enumerate(milestones)):
+        return milestones[0]
+    return 0
+
+
 def scratch_schedule(epochs: int, milestones: Sequence[int], flops_ratio: float, mode: str,
                      dataset: str) -> Tuple[int, List[int]]:
-    """Epochs and lr milestones of Scratch-E or Scratch-B.
+    """Epochs and lr milestones of Scratch-E or Scratch-B, as the reference's ``main_B.py``.
+
+    CIFAR (``cifar/*/main_B.py``): ``E = int(epochs * ratio)`` and each step
+    at the same fraction of the run, ``int(E * m / epochs)`` (``[int(E * 0.5),
+    int(E * 0.75)]`` for 160 / [80, 120]). ImageNet (``imagenet/*/main_B.py``):
+    ratio >= 2 doubles the epochs (and the steps); otherwise ``E = int(epochs *
+    ratio)`` and a step schedule ``lr * 0.1 ** (epoch // step)`` with
+    ``step = int(E / (epochs / s))`` for base steps ``[s, 2s, ...]`` that divide
+    the epochs, so every multiple of the step below E is a drop: ResNet-34-A's
+    106 epochs drop at 35, 70 and 105. Base steps that do not divide the epochs
+    (Sparse Structure Selection's 100 epochs, [30, 60, 90]) stretch the step,
+    ``int(s * ratio)``; other milestones stretch one by one.
 
     Args:
         epochs: epochs of the unpruned model (ImageNet 90, CIFAR 160).
         milestones: its lr steps.
-        flops_ratio: FLOPs of the unpruned over the pruned model (>= 1).
+        flops_ratio: FLOPs of the whole unpruned over the whole pruned model (>= 1;
+            :func:`mmvisarch.pruning.complexity.reference_flops`).
         mode: ``'E'`` (same epochs) or ``'B'`` (same budget).
         dataset: ``'imagenet'`` (2x cap) or ``'cifar'``.
 
@@ -54,11 +75,20 @@ def scratch_schedule(epochs: int, milestones: Sequence[int], flops_ratio: float,
     if not flops_ratio >= 1:
         raise ValueError(f'flops_ratio = FLOPs(unpruned) / FLOPs(pruned) must be >= 1, '
                          f'got {flops_ratio!r}; is the pruned model really smaller?')
+    epochs, milestones = int(epochs), [int(m) for m in milestones]
     if mode == 'E':
-        return int(epochs), [int(m) for m in milestones]
-    if dataset == 'imagenet' and flops_ratio >= 2:
-        return 2 * int(epochs), [2 * int(m) for m in milestones]
-    return int(epochs * flops_ratio), scale_milestones(milestones, flops_ratio)
+        return epochs, milestones
+    if dataset == 'cifar':
+        new_epochs = int(epochs * flops_ratio)
+        return new_epochs, [int(new_epochs * m / epochs) for m in milestones]
+    if flops_ratio >= 2:
+        return 2 * epochs, [2 * m for m in milestones]
+    new_epochs = int(epochs * flops_ratio)
+    step = _even_step(milestones)
+    if not step:
+        return new_epochs, [int(m * flops_ratio) for m in milestones]
+    step = int(new_epochs / (epochs // step)) if epochs % step == 0 else int(step * flops_ratio)
+    return new_epochs, list(range(step, new_epochs, step))
 
 
 def finetune_lr(base_lr: float, gamma: float, milestones: Sequence[int]) -> float:

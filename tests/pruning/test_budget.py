@@ -7,9 +7,25 @@ from mmvisarch.pruning import (apply_finetune_schedule, apply_scratch_schedule, 
 
 
 def test_imagenet_resnet34_scratch_b():
-    """Li et al.'s FLOPs (3.64e9 unpruned, 3.08e9 A, 2.76e9 B) give int(90 * ratio) epochs."""
-    assert scratch_schedule(90, [30, 60], 3.64e9 / 3.08e9, 'B', 'imagenet') == (106, [35, 70])
-    assert scratch_schedule(90, [30, 60], 3.64e9 / 2.76e9, 'B', 'imagenet') == (118, [39, 78])
+    """Li et al.'s FLOPs (3.64e9 unpruned, 3.08e9 A, 2.76e9 B) give int(90 * ratio) epochs; the
+    reference's main_B.py decays by 10 every int(E / 3) epochs, so a third drop lands at 3 steps
+    (``lr * 0.1 ** (epoch // step)``, imagenet/l1-norm-pruning/main_B.py)."""
+    assert scratch_schedule(90, [30, 60], 3.64e9 / 3.08e9, 'B', 'imagenet') == (106, [35, 70, 105])
+    assert scratch_schedule(90, [30, 60], 3.64e9 / 2.76e9, 'B', 'imagenet') == (118, [39, 78, 117])
+    # ThiNet-70 (141 epochs): step 47, 3 * 47 = 141 is not below the last epoch -> two drops
+    assert scratch_schedule(90, [30, 60], 1.569, 'B', 'imagenet') == (141, [47, 94])
+
+
+def test_cifar_scratch_b_is_main_b():
+    """cifar/l1-norm-pruning/main_B.py: E = int(160 * ratio), drops at int(E * .5), int(E * .75).
+    VGG-16-A's whole-model FLOPs ratio, measured with the reference's compute_flops.py on the
+    reference models, is 1.518953 -> 243 epochs (not int(80 * r) + ... stretching)."""
+    assert scratch_schedule(160, [80, 120], 1.518953306444021, 'B', 'cifar') == (243, [121, 182])
+    # ResNet-56-A/B, ResNet-110-A/B reference ratios (same measurement)
+    for ratio, epochs in ((1.115653684311005, 178), (1.3791409909734342, 220),
+                          (1.1882687060087123, 190), (1.6272809895174334, 260)):
+        assert scratch_schedule(160, [80, 120], ratio, 'B', 'cifar') == (
+            epochs, [int(epochs * 0.5), int(epochs * 0.75)])
 
 
 def test_imagenet_cap_doubles_epochs():

@@ -142,13 +142,12 @@ SCRATCH_B = [p for p in CONFIGS if 'scratch-b' in p and 'faster-rcnn' not in p]
 def test_scratch_b_configs_follow_the_rule(path):
     """Epochs and steps of each Scratch-B config = the budget rule on the measured FLOPs ratio."""
     from mmvisarch.pruning import scratch_schedule
-    from mmvisarch.pruning.complexity import backbone_flops
+    from mmvisarch.pruning.complexity import reference_flops
     cfg = Config.fromfile(path)
     base = Config.fromfile(osp.join(osp.dirname(path), cfg.filename and
                                     open(path).read().split("_base_ = ['./")[1].split("'")[0]))
     size = 32 if 'cifar' in path else 224
-    ratio = backbone_flops(build_model(base).backbone, size) / \
-        backbone_flops(build_model(cfg).backbone, size)
+    ratio = reference_flops(build_model(base), size) / reference_flops(build_model(cfg), size)
     dataset = 'cifar' if 'cifar' in path else 'imagenet'
     epochs, steps = scratch_schedule(base.train_cfg.max_epochs, base.param_scheduler.milestones,
                                      ratio, 'B', dataset)

@@ -5,8 +5,9 @@
         --load-from DIR/pruned.pth --out NEW.py
 
 CONFIG is the unpruned model's config (a step schedule: one MultiStepLR). The
-FLOPs ratio unpruned/pruned is measured on the backbones at --input-size
-(default 32 for CIFAR, 224 for ImageNet); dataset rules (dissertation Sec. 3.4):
+FLOPs ratio unpruned/pruned is measured on the whole classifiers at
+--input-size (default 32 for CIFAR, 224 for ImageNet), counted as the
+reference's compute_flops.py (mmvisarch.pruning.complexity.reference_flops); dataset rules (dissertation Sec. 3.4):
 ImageNet doubles the epochs at >= 2x fewer FLOPs, else epochs x ratio; CIFAR
 epochs x ratio; lr steps stretched alike. Fine-tuning: the schedule's lowest
 lr, constant, 20 (ImageNet) / 40 (CIFAR) epochs.
@@ -36,8 +37,8 @@ def main(argv=None):
     from mmengine.config import Config
 
     from mmvisarch.pruning import apply_finetune_schedule, apply_scratch_schedule, load_spec
-    from mmvisarch.pruning.complexity import backbone_flops
-    from mmvisarch.pruning.io import build_backbone, check_output, save_text
+    from mmvisarch.pruning.complexity import reference_flops
+    from mmvisarch.pruning.io import build_backbone, build_model, check_output, save_text
     from mmvisarch.pruning.pipeline import pruned_config
     out = check_output(args.out, [args.config], args.force)
     cfg = Config.fromfile(args.config)
@@ -45,16 +46,17 @@ def main(argv=None):
         cfg.get('train_dataloader', {}).get('dataset', {}).get('type', '')).lower() else 'imagenet')
     size = args.input_size or (32 if dataset == 'cifar' else 224)
     spec = load_spec(args.pruned_spec)
-    full = build_backbone(cfg.model.backbone)
-    pruned = build_backbone(dict(cfg.model.backbone, spec=spec))
-    new_cfg = pruned_config(cfg, spec, pruned.out_channels[-1])
+    full = build_model(cfg)
+    pruned_backbone = build_backbone(dict(cfg.model.backbone, spec=spec))
+    new_cfg = pruned_config(cfg, spec, pruned_backbone.out_channels[-1])
+    pruned = build_model(new_cfg)
     if args.mode == 'finetune':
         apply_finetune_schedule(new_cfg, dataset)
         if args.load_from:
             new_cfg.load_from = args.load_from
         note = f'lr {new_cfg.optim_wrapper.optimizer.lr:g}'
     else:
-        ratio = backbone_flops(full, size) / backbone_flops(pruned, size)
+        ratio = reference_flops(full, size) / reference_flops(pruned, size)
         apply_scratch_schedule(new_cfg, ratio, args.mode, dataset)
         note = f'FLOPs ratio {ratio:.3f}'
     save_text(new_cfg.pretty_text, out)

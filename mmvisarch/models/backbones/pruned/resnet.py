@@ -9,7 +9,9 @@ inner convs of each Bottleneck), and Sparse Structure Selection's ResNet-41/32/2
 ``bn1``, ``layer1.0.conv1``, ``downsample.0``) as the reference code
 (https://github.com/Eric-mingjie/rethinking-network-pruning) and mmdet's
 ``torchvision://`` checkpoints do. CIFAR models use the parameter-free "option
-A" shortcut (stride-2 average pool, zero-padded channels) of the reference.
+A" shortcut (stride-2 average pool, zero-padded channels) of the reference;
+``option_a_detach=True`` reproduces the reference's ``Variable(torch.cat([x.data,
+zeros]))``, which passes no gradient through that shortcut (off by default).
 """
 from typing import Dict, List, Sequence
 
@@ -26,11 +28,13 @@ from .base import WidthSpecBackbone
 class ZeroPadShortcut(nn.Module):
     """Option-A shortcut: average-pool by ``stride``, zero-pad to ``out_channels``."""
 
-    def __init__(self, stride: int, out_channels: int) -> None:
+    def __init__(self, stride: int, out_channels: int, detach: bool = False) -> None:
         super().__init__()
-        self.stride, self.out_channels = stride, out_channels
+        self.stride, self.out_channels, self.detach = stride, out_channels, detach
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if self.detach:  # the reference rebuilds the tensor from ``x.data``: no gradient
+            x = x.detach()
         if self.stride > 1:
             x = F.avg_pool2d(x, self.stride, self.stride)
         return F.pad(x, (0, 0, 0, 0, 0, self.out_channels - x.shape[1]))
@@ -50,7 +54,8 @@ class ResidualBlock(nn.Module):
 
     def __init__(self, kind: str, in_channels: int, widths: Sequence[int], out_channels: int,
                  stride: int, shortcut: str, norm_cfg: dict, with_branch: bool = True,
-                 preact: bool = False) -> None:
+                 preact: bool = False, option_a_detach: bool = False,
+                 downsample_bias: bool = False) -> None:
         super().__init__()
         self.with_branch, self.preact = with_branch, preact
         if with_branch:
@@ -67,9 +72,9 @@ class ResidualBlock(nn.Module):
         self.downsample = None
         if stride != 1 or in_channels != out_channels:
             if shortcut == 'A':
-                self.downsample = ZeroPadShortcut(stride, out_channels)
+                self.downsample = ZeroPadShortcut(stride, out_channels, option_a_detach)
             else:
-                layers = [nn.Conv2d(in_channels, out_channels, 1, stride, bias=False)]
+                layers = [nn.Conv2d(in_channels, out_channels, 1, stride, bias=downsample_bias)]
                 if not preact:
                     layers.append(build_norm_layer(norm_cfg, out_channels)[1])
                 self.downsample = nn.Sequential(*layers)
@@ -110,6 +115,10 @@ class PrunedResNet(WidthSpecBackbone):
             Defaults to the spec's ``arch``.
         spec: width spec (dict, file or preset name). Defaults to None (unpruned).
         in_channels: input channels. Defaults to 3.
+        option_a_detach: option-A shortcuts pass no gradient, as the reference's
+            CIFAR ResNet (``Variable(torch.cat([x.data, zeros]))``). Defaults to False.
+        downsample_bias: the projection shortcut conv has a bias (the ThiNet
+            reference ResNet-50, ``imagenet/thinet/models``). Defaults to False.
         out_indices: stages whose outputs are returned. Defaults to -1 (last).
         frozen_stages: -1 freezes nothing, 0 the stem, ``i`` the stem and the
             first ``i`` stages (mmdet's convention). Defaults to -1.
@@ -128,8 +137,11 @@ class PrunedResNet(WidthSpecBackbone):
         'cifar_resnet164': dict(block='bottleneck', depths=(18, 18, 18), channels=(16, 32, 64),
                                 stem='cifar', shortcut='B'),
         # pre-activation ResNets of Network Slimming / unstructured pruning (Tables 3.4, 3.6)
-        'cifar_preresnet110': dict(block='basic', depths=(18, 18, 18), channels=(16, 32, 64),
-                                   stem='cifar', shortcut='B', preact=True),
+        # the reference's PreResNet-110 (cifar/weight-level/models/cifar/preresnet.py) uses
+        # Bottlenecks for depth >= 44 with n = (depth - 2) // 9 = 12 blocks per stage
+        'cifar_preresnet110': dict(block='bottleneck', depths=(12, 12, 12),
+                                   channels=(16, 32, 64), stem='cifar', shortcut='B',
+                                   preact=True),
         'cifar_preresnet164': dict(block='bottleneck', depths=(18, 18, 18),
                                    channels=(16, 32, 64), stem='cifar', shortcut='B',
                                    preact=True),
@@ -137,8 +149,11 @@ class PrunedResNet(WidthSpecBackbone):
     required_keys = ('block', 'depths', 'channels')
     model_name = 'PrunedResNet'
 
-    def __init__(self, arch=None, spec=None, in_channels: int = 3, **kwargs) -> None:
+    def __init__(self, arch=None, spec=None, in_channels: int = 3,
+                 option_a_detach: bool = False, downsample_bias: bool = False,
+                 **kwargs) -> None:
         self.in_channels = in_channels
+        self.option_a_detach, self.downsample_bias = option_a_detach, downsample_bias
         super().__init__(arch=arch, spec=spec, **kwargs)
 
     # arch helpers
@@ -196,7 +211,8 @@ class PrunedResNet(WidthSpecBackbone):
                     [self.widths[f'{name}.{c}'] for c in self._inner_names()], out_channels,
                     stride=2 if b == 0 and s > 0 else 1, shortcut=settings.get('shortcut', 'B'),
                     norm_cfg=self.norm_cfg, with_branch=name not in self.removed_blocks,
-                    preact=self._preact))
+                    preact=self._preact, option_a_detach=self.option_a_detach,
+                    downsample_bias=self.downsample_bias))
                 channels = out_channels
             self.add_module(f'layer{s + 1}', nn.Sequential(*blocks))
             stage_names.append(f'layer{s + 1}')

@@ -8,7 +8,7 @@ stages and none after the last stage (a 32 px input ends at 2x2; the
 classifier's global pool follows). Spec keys are the conv indices inside
 ``features`` (``features.0``, ``features.3``, ...), i.e. their state-dict names.
 """
-from typing import Dict, List
+from typing import Dict, List, Optional
 
 import torch
 from mmcv.cnn import build_norm_layer
@@ -34,6 +34,9 @@ class PrunedVGG(WidthSpecBackbone):
             Defaults to the spec's ``arch``.
         spec: width spec (dict, file or preset name). Defaults to None.
         in_channels: input channels. Defaults to 3.
+        conv_bias: convs have a bias even before a BN (the weight-level pruning
+            reference's ``vgg19_bn``, ``cifar/weight-level/models/cifar/vgg.py``).
+            Defaults to None: a bias only without BN.
         **kwargs: ``out_indices``, ``frozen_stages``, ``norm_eval``,
             ``norm_cfg``, ``init_cfg`` of :class:`WidthSpecBackbone`.
     """
@@ -51,13 +54,20 @@ class PrunedVGG(WidthSpecBackbone):
     required_keys = ('cfg',)
     model_name = 'PrunedVGG'
 
-    def __init__(self, arch=None, spec=None, in_channels: int = 3, **kwargs) -> None:
+    def __init__(self, arch=None, spec=None, in_channels: int = 3,
+                 conv_bias: Optional[bool] = None, **kwargs) -> None:
         self.in_channels = in_channels
+        self._conv_bias = conv_bias
         super().__init__(arch=arch, spec=spec, **kwargs)
 
     @property
     def _with_bn(self) -> bool:
         return self.arch_settings.get('with_bn', True)
+
+    @property
+    def conv_bias(self) -> bool:
+        """Whether the convs have a bias (default: only when there is no BN)."""
+        return not self._with_bn if self._conv_bias is None else bool(self._conv_bias)
 
     def _conv_indices(self) -> List[int]:
         """Index in ``features`` of each conv (conv, [BN,] ReLU per layer)."""
@@ -83,7 +93,7 @@ class PrunedVGG(WidthSpecBackbone):
                 stage_channels.append(channels)
                 continue
             width = self.widths[f'features.{len(layers)}']
-            layers.append(nn.Conv2d(channels, width, 3, padding=1, bias=not self._with_bn))
+            layers.append(nn.Conv2d(channels, width, 3, padding=1, bias=self.conv_bias))
             if self._with_bn:
                 layers.append(build_norm_layer(self.norm_cfg, width)[1])
             layers.append(nn.ReLU(inplace=True))
@@ -120,7 +130,8 @@ class PrunedVGG(WidthSpecBackbone):
             name = f'features.{i}'
             consumer = (((f'features.{indices[n + 1]}.weight', 1, 0),)
                         if n + 1 < len(indices) else ())
-            own = (bn_slices(f'features.{i + 1}') if self._with_bn else ((f'{name}.bias', 0, 0),))
+            own = (((f'{name}.bias', 0, 0),) if self.conv_bias else ())
+            own += tuple(bn_slices(f'features.{i + 1}')) if self._with_bn else ()
             groups.append(ChannelGroup(
                 name=name, width=self.widths[name], conv=f'{name}.weight',
                 bn=f'features.{i + 1}' if self._with_bn else None,
