@@ -405,3 +405,43 @@ def convert_fbnetv3_state_dict(state_dict: Dict[str, torch.Tensor]) -> Dict[str,
         if key.startswith('stages.'):
             out[key] = value
     return out
+
+
+def official_state_dict(checkpoint: dict) -> Dict[str, torch.Tensor]:
+    """The weights of an official mobile-vision checkpoint, as its own loader takes
+    them: ``model_ema`` when present and not None, else ``state_dict``; ``module.``
+    stripped. A flat tensor dict is returned as is (prefix stripped)."""
+    if 'model_ema' in checkpoint and checkpoint['model_ema'] is not None:
+        state = checkpoint['model_ema']
+    elif 'state_dict' in checkpoint:
+        state = checkpoint['state_dict']
+    else:
+        state = checkpoint
+    return OrderedDict((k[len('module.'):] if k.startswith('module.') else k, v)
+                       for k, v in state.items())
+
+
+def convert_fbnetv3_classifier(state_dict: Dict[str, torch.Tensor]) -> Dict[str, torch.Tensor]:
+    """An official FBNet classifier (``backbone.stages.*``, ``head.conv.*``) as an
+    mmpretrain ``ImageClassifier`` with ``LinearClsHead`` (``backbone.stages.*``,
+    ``head.fc.*``): the 1x1 head conv becomes the linear layer it is.
+
+    Raises:
+        KeyError: naming the keys that are neither backbone nor head weights.
+    """
+    out = OrderedDict()
+    unknown = []
+    for key, value in state_dict.items():
+        if key.startswith('backbone.stages.'):
+            out[key] = value
+        elif key == 'head.conv.weight':
+            out['head.fc.weight'] = value.reshape(value.shape[0], -1)
+        elif key == 'head.conv.bias':
+            out['head.fc.bias'] = value
+        else:
+            unknown.append(key)
+    if unknown:
+        raise KeyError(f'Not an official FBNet classifier layout; unexpected keys: {unknown[:10]}'
+                       f'{" ..." if len(unknown) > 10 else ""} (expected backbone.stages.* and '
+                       f'head.conv.weight / head.conv.bias).')
+    return out
