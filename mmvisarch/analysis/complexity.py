@@ -165,13 +165,19 @@ def flops_by_module(model: nn.Module, inputs: Tuple[torch.Tensor, ...]
     return total, per_module
 
 
-def model_complexity(model: nn.Module, input_shape: Sequence[int] = (3, 224, 224)) -> Complexity:
+def model_complexity(model: nn.Module, input_shape: Sequence[int] = (3, 224, 224),
+                     convention: str = 'mmengine') -> Complexity:
     """Count the parameters and FLOPs of ``model`` for one image.
 
     Args:
         model: a host model (classifier, detector, segmentor) or a plain module.
             It is put in eval mode; SyncBN layers are replaced by BN.
         input_shape: (C, H, W) of the image. Defaults to (3, 224, 224).
+        convention: 'mmengine' (fvcore rules through mmengine's FlopAnalyzer,
+            every parameter counted) or 'fbnet' (mobile-vision's convention of
+            the FBNetV3 / "Pruning Compact ConvNets" tables: conv and linear
+            weight multiply-adds plus average-pool inputs; params = conv and
+            linear weights). Defaults to 'mmengine'.
 
     Returns:
         Complexity: FLOPs (multiply-adds) and parameter count.
@@ -181,9 +187,63 @@ def model_complexity(model: nn.Module, input_shape: Sequence[int] = (3, 224, 224
     wrapper = inference_module(model, h, w)
     device = next(model.parameters()).device
     inputs = torch.randn(1, c, h, w, device=device)
+    if convention not in FLOPS_COUNTERS:
+        raise ValueError(f'Unknown FLOPs convention {convention!r}; valid: {sorted(FLOPS_COUNTERS)}.')
+    if convention == 'fbnet':
+        flops, _ = fbnet_flops_by_module(wrapper, (inputs, ))
+        return Complexity(flops=int(flops), params=fbnet_params(model), input_shape=(c, h, w))
     flops, _ = flops_by_module(wrapper, (inputs, ))
     return Complexity(flops=int(flops), params=int(parameter_count(model)['']),
                       input_shape=(c, h, w))
+
+
+def fbnet_flops_by_module(model: nn.Module, inputs: Tuple[torch.Tensor, ...]
+                          ) -> Tuple[int, Dict[str, int]]:
+    """Total FLOPs of ``model(*inputs)`` in the mobile-vision convention, and per module.
+
+    The convention of ``mobile_cv.lut`` (``FlopsEstimation``, facebookresearch/
+    mobile-vision) that gives the FBNetV3 numbers of "Pruning Compact ConvNets"
+    Table 3: multiply-adds of every conv / linear weight (bias not counted), plus
+    the input elements of every average pool (SE squeezes, global pools); BN,
+    activations and additions are free. Per-module counts are keyed by module
+    name (leaf modules only), like :func:`flops_by_module`.
+    """
+    per_module: Dict[str, int] = {}
+    hooks = []
+
+    def hook(name: str):
+        def count(m: nn.Module, args, out):
+            if isinstance(m, nn.Conv2d):  # out elements x (in / groups) x kh x kw
+                n = out.numel() * m.weight[0].numel()
+            elif isinstance(m, nn.Linear):
+                n = out.numel() * m.in_features
+            else:  # average pools: their input elements
+                n = args[0].numel()
+            per_module[name] = per_module.get(name, 0) + int(n)
+        return count
+
+    for name, m in model.named_modules():
+        if isinstance(m, (nn.Conv2d, nn.Linear, nn.AdaptiveAvgPool2d, nn.AvgPool2d)):
+            hooks.append(m.register_forward_hook(hook(name)))
+    was_training = model.training
+    model.eval()
+    try:
+        with torch.no_grad():
+            model(*inputs)
+    finally:
+        for h in hooks:
+            h.remove()
+        model.train(was_training)
+    return sum(per_module.values()), per_module
+
+
+def fbnet_params(model: nn.Module) -> int:
+    """Parameters in the mobile-vision convention: conv and linear weights only."""
+    return sum(m.weight.numel() for m in model.modules() if isinstance(m, (nn.Conv2d, nn.Linear)))
+
+
+#: FLOPs counters by convention name (``tools/analysis/get_flops.py --convention``).
+FLOPS_COUNTERS = {'mmengine': flops_by_module, 'fbnet': fbnet_flops_by_module}
 
 
 def build_model_from_config(config: Union[str, Config]) -> nn.Module:
@@ -200,9 +260,10 @@ def build_model_from_config(config: Union[str, Config]) -> nn.Module:
 
 
 def config_complexity(config: Union[str, Config],
-                      input_shape: Sequence[int] = (3, 224, 224)) -> Complexity:
+                      input_shape: Sequence[int] = (3, 224, 224),
+                      convention: str = 'mmengine') -> Complexity:
     """:func:`model_complexity` of the model of ``config``."""
-    return model_complexity(build_model_from_config(config), input_shape)
+    return model_complexity(build_model_from_config(config), input_shape, convention)
 
 
 AMP_DTYPES = {'bf16': torch.bfloat16, 'fp16': torch.float16}

@@ -35,6 +35,12 @@ def is_pointwise_conv(name: str, module: nn.Module) -> bool:
     return isinstance(module, nn.Conv2d) and tuple(module.kernel_size) == (1, 1)
 
 
+def is_pointwise_or_linear(name: str, module: nn.Module) -> bool:
+    """1x1 convs and linear layers: the paper's ``F_1x1`` set (Eq. 1) on a model whose
+    classifier is an ``nn.Linear`` (the official FBNetV3 head is a 1x1 conv)."""
+    return is_pointwise_conv(name, module) or isinstance(module, nn.Linear)
+
+
 def prunable_modules(model: nn.Module,
                      select: Callable[[str, nn.Module], bool] = is_conv_weight
                      ) -> Dict[str, nn.Module]:
@@ -104,24 +110,40 @@ def sparsity_of(masks: Masks) -> float:
     return 1. - sum(int(m.sum()) for m in masks.values()) / total
 
 
-def sparse_flops(model: nn.Module, masks: Masks, inputs: Tuple[torch.Tensor, ...]) -> int:
-    """FLOPs with each masked layer counted at its density (``S * F``, Eq. 1)."""
-    total, per_module = flops_by_module(model, inputs)
+def sparse_flops(model: nn.Module, masks: Masks, inputs: Tuple[torch.Tensor, ...],
+                 counter: Callable = flops_by_module) -> int:
+    """FLOPs with each masked layer counted at its density (``S * F``, Eq. 1).
+
+    ``counter`` returns ``(total, per_module)`` FLOPs: mmengine's by default, or
+    :func:`mmvisarch.analysis.complexity.fbnet_flops_by_module` (the paper's counting).
+    """
+    total, per_module = counter(model, inputs)
     saved = sum(per_module[name] * (1. - float(mask.float().mean()))
                 for name, mask in masks.items())
     return int(round(total - saved))
 
 
+def uniform_sparsity(model: nn.Module, target_flops: float, inputs: Tuple[torch.Tensor, ...],
+                     select: Callable[[str, nn.Module], bool] = is_pointwise_conv,
+                     counter: Callable = flops_by_module) -> float:
+    """Eq. 1: ``S = (F(X) - F(Y)) / F_1x1(X)`` with ``F(Y) = target_flops``; needs only
+    the layer shapes (run it on the meta device for a full-size model)."""
+    total, per_module = counter(model, inputs)
+    f_sel = sum(per_module.get(name, 0) for name in prunable_modules(model, select))
+    return (total - float(target_flops)) / f_sel
+
+
 def flops_target_masks(model: nn.Module, target_flops: float, inputs: Tuple[torch.Tensor, ...],
                        scope: str = 'uniform',
-                       select: Callable[[str, nn.Module], bool] = is_pointwise_conv) -> Masks:
+                       select: Callable[[str, nn.Module], bool] = is_pointwise_conv,
+                       counter: Callable = flops_by_module) -> Masks:
     """Magnitude masks on the 1x1 convs that bring the model to ``target_flops``.
 
     ``scope='uniform'``: every selected layer gets the sparsity of Eq. 1,
     ``S = (F(X) - F(Y)) / F_1x1(X)``. ``scope='global'``: the weights of all
     selected layers are ranked by magnitude and removed smallest first until
     the removed FLOPs (each weight of layer ``l`` is worth ``F_l / numel_l``)
-    reach ``F(X) - F(Y)`` (App. A.2).
+    reach ``F(X) - F(Y)`` (App. A.2). ``counter`` as in :func:`sparse_flops`.
 
     Raises:
         ValueError: when the target is not below the model's FLOPs or needs
@@ -130,7 +152,7 @@ def flops_target_masks(model: nn.Module, target_flops: float, inputs: Tuple[torc
     modules = prunable_modules(model, select)
     if not modules:
         raise ValueError('The model has no 1x1 convolutions to prune.')
-    total, per_module = flops_by_module(model, inputs)
+    total, per_module = counter(model, inputs)
     f_sel = sum(per_module[name] for name in modules)
     to_remove = total - float(target_flops)
     if not 0 <= to_remove < f_sel:
