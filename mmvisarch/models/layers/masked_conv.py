@@ -23,10 +23,24 @@ import torch.nn.functional as F
 from torch import nn
 
 from mmvisarch.ops import fused_kernels_usable
-from .rbf import (FillPlan, _check_radius, fill_plan, rbf_denominator, rbf_fill,
-                  rbf_interpolation_macs, rbf_kernel1d, sparse_rbf_fill)
+from .rbf import (NORMALISATIONS, WINDOWS, FillPlan, _check_radius, fill_plan, rbf_denominator,
+                  rbf_fill, rbf_interpolation_macs, rbf_kernel1d, reference_interpolation_macs,
+                  sparse_rbf_fill, window_reach)
 
 MASK_CRITERIA = ('max_prob', 'max_value', 'entropy', 'topk', 'random')
+RESIZE_MODES = ('nearest', 'bilinear')
+INTERPOLATION_COSTS = ('reference', 'separable')
+
+#: The rule sets of ``AdaptivityContext(rules=...)``: the reference code
+#: (github.com/liuzhuang13/anytime, ``get_resized_mask_from_logits`` and
+#: ``conv_mask_uniform``, ``lib/utils/modelsummary.py``), which produced the
+#: published numbers, and the dissertation's text read literally (Eq. 2.2-2.6).
+ADAPTIVITY_RULES = {
+    'reference': dict(resize='nearest', strict_threshold=True, window='kernel_size',
+                      normalisation='constant', interpolation_cost='reference'),
+    'paper': dict(resize='bilinear', strict_threshold=False, window='half_width',
+                  normalisation='in_image', interpolation_cost='separable'),
+}
 
 
 class AdaptivityContext:
@@ -50,6 +64,27 @@ class AdaptivityContext:
         sparse (bool): In inference, compute convolutions only at computed
             positions (real speed-up) where that is cheaper than computing them
             densely, and interpolate only the masked positions. Defaults to True.
+        rules (str): Default of the five options below: ``'reference'`` (the
+            official code, which produced the published numbers) or
+            ``'paper'`` (the dissertation's text read literally). Defaults to
+            'reference'.
+        resize (str, optional): How the exit prediction is resized to a
+            convolution's output size: 'nearest' (reference, ``F.interpolate``'s
+            default) or 'bilinear' (paper reading).
+        strict_threshold (bool, optional): True (reference): a position is
+            computed where its confidence is ``<=`` the threshold, i.e. confident
+            only when strictly above it (entropy: strictly below). False (paper
+            reading): confident at ``>=`` (entropy ``<=``). 'max_value' (pose,
+            no reference code) is always "confident when strictly below".
+        window (str, optional): Meaning of the ``radius`` of the masked convs:
+            'kernel_size' (reference: ``r = 7`` is a 7x7 window) or
+            'half_width' (paper reading: a ``(2r + 1)^2`` window).
+        normalisation (str, optional): Denominator of the fill: 'constant'
+            (reference: sum of the window weights + 1e-5, zero padding) or
+            'in_image' (paper reading: weight of the in-image neighbours).
+        interpolation_cost (str, optional): FLOPs of the fill: 'reference'
+            (``(1 - p) p C k^2 H W`` per masked conv, ``modelsummary.py``) or
+            'separable' (``2 (2 reach + 1) C`` per masked position).
         gather_cost_channels (float, optional): Cost model of that choice: a
             convolution with ``O`` output channels, ``K = C * kh * kw`` inputs
             per pixel and active fraction ``f`` is gathered when
@@ -67,7 +102,31 @@ class AdaptivityContext:
                  train: bool = True,
                  test: bool = True,
                  sparse: bool = True,
-                 gather_cost_channels: Optional[float] = None) -> None:
+                 gather_cost_channels: Optional[float] = None,
+                 rules: str = 'reference',
+                 resize: Optional[str] = None,
+                 strict_threshold: Optional[bool] = None,
+                 window: Optional[str] = None,
+                 normalisation: Optional[str] = None,
+                 interpolation_cost: Optional[str] = None) -> None:
+        if rules not in ADAPTIVITY_RULES:
+            raise ValueError(f'rules must be one of {tuple(ADAPTIVITY_RULES)}, got {rules!r}')
+        preset = ADAPTIVITY_RULES[rules]
+        self.rules = rules
+        self.resize = preset['resize'] if resize is None else resize
+        self.strict_threshold = (preset['strict_threshold']
+                                 if strict_threshold is None else bool(strict_threshold))
+        self.window = preset['window'] if window is None else window
+        self.normalisation = preset['normalisation'] if normalisation is None else normalisation
+        self.interpolation_cost = (preset['interpolation_cost']
+                                   if interpolation_cost is None else interpolation_cost)
+        for name, value, allowed in (('resize', self.resize, RESIZE_MODES),
+                                     ('window', self.window, WINDOWS),
+                                     ('normalisation', self.normalisation, NORMALISATIONS),
+                                     ('interpolation_cost', self.interpolation_cost,
+                                      INTERPOLATION_COSTS)):
+            if value not in allowed:
+                raise ValueError(f'{name} must be one of {allowed}, got {value!r}')
         if criterion not in MASK_CRITERIA:
             raise ValueError(f'criterion must be one of {MASK_CRITERIA}, got {criterion!r}')
         if criterion in ('max_prob', 'max_value') and not 0.0 < threshold <= 1.0:
@@ -115,7 +174,10 @@ class AdaptivityContext:
         if size not in self._masks:
             pred = self.prediction
             if tuple(pred.shape[2:]) != size:
-                pred = F.interpolate(pred, size=size, mode='bilinear', align_corners=False)
+                if self.resize == 'nearest':
+                    pred = F.interpolate(pred, size=size, mode='nearest')
+                else:
+                    pred = F.interpolate(pred, size=size, mode='bilinear', align_corners=False)
             self._masks[size] = self.compute_mask(pred)
         return self._masks[size]
 
@@ -165,15 +227,21 @@ class AdaptivityContext:
         return self._plans[key]
 
     def compute_mask(self, pred: torch.Tensor) -> torch.Tensor:
-        """Eq. 2.2 for one prediction ``(N, K, H, W)``: 0 where confident."""
+        """Eq. 2.2 for one prediction ``(N, K, H, W)``: 0 where confident.
+
+        'max_prob' with the reference rules is its ``conf_thre`` (computed where
+        ``max softmax <= threshold``), 'entropy' its ``entropy_thre``.
+        """
         if self.criterion == 'max_prob':
-            confident = pred.softmax(dim=1).amax(dim=1, keepdim=True) >= self.threshold
+            conf = pred.softmax(dim=1).amax(dim=1, keepdim=True)
+            confident = conf > self.threshold if self.strict_threshold else conf >= self.threshold
         elif self.criterion == 'max_value':
             confident = pred.amax(dim=1, keepdim=True) < self.threshold
         elif self.criterion == 'entropy':
             logp = pred.log_softmax(dim=1)
             entropy = -(logp.exp() * logp).sum(dim=1, keepdim=True)
-            confident = entropy <= self.threshold
+            confident = (entropy < self.threshold if self.strict_threshold else
+                         entropy <= self.threshold)
         else:
             ratio = self.ratios[min(self.exit_index, len(self.ratios) - 1)]
             n, _, h, w = pred.shape
@@ -327,8 +395,9 @@ class MaskedConv2d(nn.Conv2d):
         return new
 
     def _dense_macs(self, out: torch.Tensor) -> int:
-        k = self.weight.shape[1] * self.weight.shape[2] * self.weight.shape[3]
-        return out.shape[0] * out.shape[2] * out.shape[3] * self.out_channels * k
+        # int(): under tracing (mmengine's FlopAnalyzer) sizes are 0-dim tensors
+        k = int(self.weight.shape[1]) * int(self.weight.shape[2]) * int(self.weight.shape[3])
+        return int(out.shape[0]) * int(out.shape[2]) * int(out.shape[3]) * self.out_channels * k
 
     def _output_size(self, x: torch.Tensor) -> Tuple[int, int]:
         return tuple((x.shape[2 + d] + 2 * self.padding[d] - self.dilation[d] *
@@ -342,7 +411,7 @@ class MaskedConv2d(nn.Conv2d):
             out = super().forward(x)
             self.last_macs, self.last_active_fraction = self._dense_macs(out), 1.0
             return out
-        kernel1d, denominator = self._rbf_weights(x)
+        kernel1d, denominator = self._rbf_weights(x, ctx)
         num_active = ctx.num_computed(size)
         if (ctx.sparse and not torch.is_grad_enabled() and self.groups == 1
                 and self.padding_mode == 'zeros'):
@@ -362,11 +431,25 @@ class MaskedConv2d(nn.Conv2d):
         else:
             computed = ctx.computed(size)
             out = rbf_fill(super().forward(x) * computed, computed, kernel1d, denominator)
-        num_masked = mask.numel() - num_active
-        self.last_active_fraction = num_active / mask.numel()
-        self.last_macs = (round(self._dense_macs(out) * self.last_active_fraction) +
-                          rbf_interpolation_macs(num_masked, self.out_channels, self.radius))
+        total = int(mask.numel())
+        fraction = num_active / total
+        self.last_active_fraction = fraction
+        if ctx.interpolation_cost == 'reference':
+            # modelsummary.py, per image: int(dense * p) + int((1 - p) p C k^2 H W)
+            n = int(out.shape[0])
+            self.last_macs = n * (int(self._dense_macs(out) // n * fraction) +
+                                  reference_interpolation_macs(fraction, self.out_channels,
+                                                               size[0], size[1],
+                                                               2 * self._reach(ctx) + 1))
+        else:
+            self.last_macs = (int(round(self._dense_macs(out) * fraction)) +
+                              rbf_interpolation_macs(total - num_active, self.out_channels,
+                                                     self._reach(ctx)))
         return out
+
+    def _reach(self, ctx: AdaptivityContext) -> int:
+        """Half-width of the fill window under the context's ``window`` rule."""
+        return window_reach(self.radius, ctx.window)
 
     def _weight_matrix(self) -> torch.Tensor:
         """:func:`conv_weight_matrix` of the weight, cached while it is unchanged."""
@@ -375,26 +458,32 @@ class MaskedConv2d(nn.Conv2d):
             self._matrix_cache = (key, conv_weight_matrix(self.weight.detach()))
         return self._matrix_cache[1]
 
-    def _rbf_weights(self, x: torch.Tensor) -> Tuple[torch.Tensor, torch.Tensor]:
+    def _rbf_weights(self, x: torch.Tensor, ctx: AdaptivityContext
+                     ) -> Tuple[torch.Tensor, torch.Tensor]:
         """RBF taps and denominator at the output size; cached in inference."""
         size = self._output_size(x)
+        reach = self._reach(ctx)
         if torch.is_grad_enabled():
-            kernel1d = rbf_kernel1d(self.rbf_lambda, self.radius, x)
-            return kernel1d, rbf_denominator(size, kernel1d)
-        key = (float(self.rbf_lambda), size, x.dtype, x.device)
+            kernel1d = rbf_kernel1d(self.rbf_lambda, reach, x)
+            return kernel1d, rbf_denominator(size, kernel1d, ctx.normalisation)
+        key = (float(self.rbf_lambda), size, x.dtype, x.device, reach, ctx.normalisation)
         if key not in self._rbf_cache:
-            kernel1d = rbf_kernel1d(self.rbf_lambda.detach(), self.radius, x)
-            self._rbf_cache = {key: (kernel1d, rbf_denominator(size, kernel1d))}
+            kernel1d = rbf_kernel1d(self.rbf_lambda.detach(), reach, x)
+            denominator = rbf_denominator(size, kernel1d, ctx.normalisation).contiguous()
+            self._rbf_cache = {key: (kernel1d, denominator)}
         return self._rbf_cache[key]
 
 
 def convert_to_masked(module: nn.Module, context: AdaptivityContext, radius: int = 7) -> int:
     """Replace every ``nn.Conv2d`` under ``module`` by a ``MaskedConv2d`` in place.
 
+    ``radius`` means what ``context.window`` says (reference: the window side).
+
     Returns:
         int: The number of convolutions converted (already masked ones are
         re-attached to ``context``).
     """
+    window_reach(radius, context.window)  # a clear error for a radius the rule rejects
     count = 0
     for name, child in list(module.named_children()):
         if isinstance(child, MaskedConv2d):

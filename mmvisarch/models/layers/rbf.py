@@ -19,10 +19,35 @@ import torch.nn.functional as F
 from mmvisarch.ops import fused_kernels_usable
 
 
+WINDOWS = ('kernel_size', 'half_width')
+NORMALISATIONS = ('constant', 'in_image')
+#: The reference's ``10**(-5)`` added to the sum of the window weights.
+REFERENCE_EPS = 1e-5
+
+
 def _check_radius(radius: int) -> None:
     if not isinstance(radius, int) or isinstance(radius, bool) or radius < 1:
         raise ValueError(f'radius must be an integer >= 1 (the neighbourhood is '
                          f'||s - p||_inf <= radius), got {radius!r}')
+
+
+def window_reach(radius: int, window: str = 'kernel_size') -> int:
+    """Half-width of the fill window for the configured ``radius``.
+
+    ``window='kernel_size'`` (the reference code, ``conv_mask_uniform``: ``r = 7``
+    is the side of a 7x7 window, padding 3): ``radius`` must be odd and the
+    reach is ``radius // 2``. ``window='half_width'`` (the paper's Eq. 2.6 read
+    literally, ``||s - p||_inf <= r``): the reach is ``radius``.
+    """
+    _check_radius(radius)
+    if window == 'kernel_size':
+        if radius % 2 != 1 or radius < 3:
+            raise ValueError(f'with window="kernel_size" (the reference code) radius is the side '
+                             f'of the square window and must be odd and >= 3, got {radius}')
+        return radius // 2
+    if window == 'half_width':
+        return radius
+    raise ValueError(f'window must be one of {WINDOWS}, got {window!r}')
 
 
 def _separable_window_sum(x: torch.Tensor, kernel1d: torch.Tensor) -> torch.Tensor:
@@ -132,7 +157,7 @@ def sparse_rbf_fill(rows: torch.Tensor, plan: FillPlan, kernel1d: torch.Tensor,
     if plan.masked.numel() == 0:
         return rows
     kernel2d = (kernel1d[:, None] * kernel1d[None, :]).reshape(-1)
-    denominator = denominator.reshape(-1)
+    denominator = denominator.contiguous().reshape(-1)
     if fused_kernels_usable(rows, kernel2d, denominator):
         return torch.ops.mmvisarch.rbf_fill(rows, plan.masked, plan.offsets, plan.neighbours,
                                             plan.taps, kernel2d, denominator)
@@ -143,8 +168,23 @@ def sparse_rbf_fill(rows: torch.Tensor, plan: FillPlan, kernel1d: torch.Tensor,
     return rows.index_copy_(0, plan.masked, values)
 
 
-def rbf_denominator(size: Tuple[int, int], kernel1d: torch.Tensor) -> torch.Tensor:
-    """Total weight of the in-image neighbours, centre excluded (``(H, W)``)."""
+def rbf_denominator(size: Tuple[int, int], kernel1d: torch.Tensor,
+                    normalisation: str = 'in_image') -> torch.Tensor:
+    """Denominator of Eq. 2.5 at every position (``(H, W)``).
+
+    ``normalisation='constant'`` (the reference code): the sum of the window
+    weights, centre excluded, plus ``1e-5``, the same at every position (the
+    window is zero-padded at the borders). ``'in_image'`` (the paper's reading):
+    the total weight of the in-image neighbours, centre excluded.
+    """
+    if normalisation == 'constant':
+        # sum over (dy, dx) != 0 of K(dy) K(dx) = (1 + s)^2 - 1 = 2 s + s^2
+        reach = kernel1d.numel() // 2
+        s = kernel1d[:reach].sum() + kernel1d[reach + 1:].sum()
+        value = 2 * s + s * s + REFERENCE_EPS
+        return value.expand(tuple(int(v) for v in size))
+    if normalisation != 'in_image':
+        raise ValueError(f'normalisation must be one of {NORMALISATIONS}, got {normalisation!r}')
     # sum over (dy, dx) != 0 of K(dy) K(dx) = (1 + s_y)(1 + s_x) - 1, expanded so
     # that no 1 is subtracted (lambda = 3: the sum is ~5e-4, float32 would keep 3 digits)
     s_y = _neighbour_sum_1d(size[0], kernel1d)[:, None]
@@ -155,25 +195,34 @@ def rbf_denominator(size: Tuple[int, int], kernel1d: torch.Tensor) -> torch.Tens
 def rbf_interpolate(feat: torch.Tensor,
                     mask: torch.Tensor,
                     lam: torch.Tensor | float,
-                    radius: int = 7) -> torch.Tensor:
+                    radius: int = 7,
+                    window: str = 'kernel_size',
+                    normalisation: str = 'constant') -> torch.Tensor:
     """Fill masked-out positions by RBF-weighted averages of their neighbours.
 
     Implements Eq. 2.4-2.6: at positions with ``mask == 0``
 
-    ``I(f)(p) = sum_{s in Omega(p)} W(p, s) f(s) / sum_{s in Omega(p)} W(p, s)``,
+    ``I(f)(p) = sum_{s in Omega(p)} W(p, s) f(s) / D(p)``,
     ``W(p, s) = exp(-lambda^2 ||p - s||_2^2)``,
-    ``Omega(p) = {s in image : ||s - p||_inf <= radius, s != p}``,
+    ``Omega(p) = {s : ||s - p||_inf <= reach, s != p}``,
 
     where masked-out neighbours enter with value 0 (the paper: "masked-out
     features still participate ... as inputs with values of 0"). Positions with
-    ``mask == 1`` keep ``feat`` unchanged.
+    ``mask == 1`` keep ``feat`` unchanged. The defaults are the reference
+    code's (``conv_mask_uniform``): a ``radius`` x ``radius`` window (reach
+    ``radius // 2``) and ``D = sum of the window weights + 1e-5`` everywhere,
+    zero padding outside the image. The paper's reading: ``window='half_width'``
+    (reach = ``radius``) and ``normalisation='in_image'`` (``D(p)`` = the weight
+    of the in-image neighbours).
 
     Args:
         feat (Tensor): Features ``(N, C, H, W)``.
         mask (Tensor): ``(N, 1, H, W)`` or ``(N, H, W)``; 1 (True) marks a
             computed position, 0 a masked-out one.
         lam (Tensor | float): The RBF scale lambda (learnable in ADP-C).
-        radius (int): Neighbourhood radius r (L-inf). Defaults to 7.
+        radius (int): r; see ``window``. Defaults to 7.
+        window (str): 'kernel_size' (reference) or 'half_width' (paper).
+        normalisation (str): 'constant' (reference) or 'in_image' (paper).
 
     Returns:
         Tensor: ``(N, C, H, W)`` features with masked positions interpolated.
@@ -187,13 +236,27 @@ def rbf_interpolate(feat: torch.Tensor,
         raise ValueError(f'mask must be (N, 1, H, W) or (N, H, W) matching feat '
                          f'{tuple(feat.shape)}, got {tuple(mask.shape)}')
     computed = mask > 0
-    return rbf_fill(feat * computed, computed, rbf_kernel1d(lam, radius, feat))
+    kernel1d = rbf_kernel1d(lam, window_reach(radius, window), feat)
+    return rbf_fill(feat * computed, computed, kernel1d,
+                    rbf_denominator(feat.shape[2:], kernel1d, normalisation))
+
+
+def reference_interpolation_macs(computed_fraction: float, channels: int, height: int,
+                                 width: int, window_size: int) -> int:
+    """The reference's cost of one RBF fill, per image (``lib/utils/modelsummary.py``).
+
+    ``int((1 - p) * p * C * k^2 * H * W)`` with ``p`` the computed fraction and
+    ``k`` the window side (7): the formula the reference counts for every
+    ``conv_mask_uniform``, so data-dependent GFLOPs equal its ``modelsummary``.
+    """
+    p = float(computed_fraction)
+    return int((1 - p) * p * int(channels) * int(window_size)**2 * int(height) * int(width))
 
 
 def rbf_interpolation_macs(num_masked: int, channels: int, radius: int) -> int:
-    """Multiply-adds of the RBF fill at ``num_masked`` positions (FLOPs convention).
+    """Multiply-adds of the RBF fill at ``num_masked`` positions (separable count).
 
-    The window sum of Eq. 2.5 is separable (two 1-D passes of ``2r + 1`` taps),
+    ``radius`` is the window's half-width (reach) here. The window sum of Eq. 2.5 is separable (two 1-D passes of ``2r + 1`` taps),
     so filling one masked value costs ``2 (2r + 1)`` multiply-adds per channel
     (the denominator depends on the position only and is shared by all
     channels). Computed positions cost nothing here; this is the interpolation
