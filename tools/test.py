@@ -13,6 +13,7 @@ import sys
 
 sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
 from _launch import build_runner, load_config  # noqa: E402
+from mmengine.config import DictAction  # noqa: E402
 
 
 def parse_args(argv=None):
@@ -22,7 +23,7 @@ def parse_args(argv=None):
     parser.add_argument('--work-dir', help='the dir to save logs and results')
     parser.add_argument('--out', help='dump the evaluation results to this pickle file')
     parser.add_argument('--tta', action='store_true', help='test-time augmentation of the config')
-    parser.add_argument('--cfg-options', nargs='+', default=[], metavar='KEY=VALUE')
+    parser.add_argument('--cfg-options', nargs='+', action=DictAction, metavar='KEY=VALUE')
     parser.add_argument('--launcher', choices=['none', 'pytorch', 'slurm', 'mpi'], default='none')
     parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
     args = parser.parse_args(argv)

@@ -241,52 +241,70 @@ class ConvNeXt(_ConvNeXtBase):
     def convert_state_dict(self, state_dict):
         return convert_convnext_state_dict(state_dict, final_norm=f'norm{self.num_stages - 1}')
 
-    def get_layer_depth(self, param_name: str, num_layers: int, decay_type: str) -> int:
+    @property
+    def layer_decay_num_layers(self) -> int:
+        """The largest layer id of :meth:`get_layer_depth`: 12 for the 27-block third
+        stage of S/B/L/XL, 6 for T (the paper's configs; mmpretrain's rule), or
+        more when a custom third-to-last stage needs it."""
+        n = self.num_stages
+        if n < 3:
+            raise ValueError(f'layer-wise decay of {self.model_name} follows the official rule, '
+                             f'written for >= 3 stages; got {n} stages (depths {self.depths}). '
+                             f"Use stage-wise decay (decay_type='stage_wise') instead.")
+        deepest = n - 1 + (self.depths[n - 2] - 1) // 3
+        return max(12 if self.depths[n - 2] > 9 else 6, deepest)
+
+    def get_layer_depth(self, param_name: str, prefix: str = '') -> Tuple[int, int]:
         """Layer id of a parameter for layer-wise lr decay (Sec. 4.5.2).
 
-        The official rule (ConvNeXt ``object_detection/mmcv_custom``), written
-        for any number ``n >= 3`` of stages; for 4 stages it is exactly:
-        'layer_wise': downsample_layers.0 -> 0, stages.0 -> 1,
+        mmpretrain's protocol (``BaseBackbone``-style: its
+        ``LearningRateDecayOptimWrapperConstructor`` calls it through
+        ``ImageClassifier.get_layer_depth``) with the official rule of the
+        ConvNeXt reference code (``object_detection/mmcv_custom``), written for
+        any number ``n >= 3`` of stages. For 4 stages and ``L`` =
+        :attr:`layer_decay_num_layers`: downsample_layers.0 -> 0, stages.0 -> 1,
         downsample_layers.1 and stages.1 -> 2, downsample_layers.2 -> 3,
-        stages.2.{b} -> 3 + b // 3, downsample_layers.3 and stages.3 ->
-        ``num_layers``; 'stage_wise': downsample_layers.* -> 0, stages.{i} ->
-        i + 1. Other parameters (the ``norm{i}`` output norms) -> ``num_layers + 1``.
+        stages.2.{b} -> 3 + b // 3, downsample_layers.3 and stages.3 -> L,
+        everything else (the ``norm{i}`` outputs, names outside ``prefix``) -> L + 1.
 
         Args:
-            param_name: parameter name relative to the backbone.
-            num_layers: the largest layer id (6 for T, 12 for S/B/L/XL).
-            decay_type: 'layer_wise' or 'stage_wise'.
+            param_name: parameter name, including ``prefix``.
+            prefix: the backbone's prefix in ``param_name`` (``'backbone.'``).
+                Defaults to ''.
+
+        Returns:
+            ``(layer_id, L + 2)``; a parameter's lr scale is
+            ``decay_rate ** (L + 1 - layer_id)``.
+        """
+        n, last = self.num_stages, self.layer_decay_num_layers
+        match = re.match(r'(downsample_layers|stages)\.(\d+)\.(?:(\d+)\.)?',
+                         param_name[len(prefix):]) if param_name.startswith(prefix) else None
+        if match is None:
+            return last + 1, last + 2
+        kind, stage = match.group(1), int(match.group(2))
+        if stage == n - 1:
+            layer_id = last
+        elif stage == n - 2:
+            layer_id = n - 1 if kind == 'downsample_layers' else n - 1 + int(match.group(3)) // 3
+        elif kind == 'downsample_layers':
+            layer_id = 0 if stage == 0 else stage + 1
+        else:
+            layer_id = stage + 1
+        return layer_id, last + 2
+
+    def get_stage_depth(self, param_name: str, prefix: str = '') -> Tuple[int, int]:
+        """Stage id of a parameter for stage-wise lr decay (the official 'stage_wise' rule).
+
+        Every downsampling layer -> 0, stages.{i} -> i + 1, everything else ->
+        ``n + 1`` for ``n`` stages; returns ``(stage_id, n + 2)``, the same shape
+        as :meth:`get_layer_depth`.
         """
         n = self.num_stages
-        if decay_type == 'stage_wise':
-            if n > num_layers:
-                raise ValueError(f'stage_wise decay of a {n}-stage {self.model_name} needs '
-                                 f'num_layers >= {n}, got {num_layers}.')
-        elif decay_type == 'layer_wise':
-            deepest = n - 1 + (self.depths[n - 2] - 1) // 3 if n >= 3 else None
-            if deepest is None or deepest > num_layers:
-                raise ValueError(f'layer_wise decay of {self.model_name} needs >= 3 stages and '
-                                 f'num_layers >= {deepest} for depths {self.depths}, got '
-                                 f'num_layers={num_layers}; use the paper\'s 6 (T) or 12 '
-                                 f'(S/B/L/XL) or decay_type=\'stage_wise\'.')
-        else:
-            raise ValueError(f"decay_type must be 'layer_wise' or 'stage_wise', "
-                             f'got {decay_type!r}.')
-        match = re.match(r'(downsample_layers|stages)\.(\d+)\.(?:(\d+)\.)?', param_name)
+        match = re.match(r'(downsample_layers|stages)\.(\d+)\.',
+                         param_name[len(prefix):]) if param_name.startswith(prefix) else None
         if match is None:
-            return num_layers + 1
-        stage = int(match.group(2))
-        if decay_type == 'stage_wise':
-            return 0 if match.group(1) == 'downsample_layers' else stage + 1
-        if stage == n - 1:
-            return num_layers
-        if stage == n - 2:
-            if match.group(1) == 'downsample_layers':
-                return n - 1
-            return n - 1 + int(match.group(3)) // 3
-        if match.group(1) == 'downsample_layers':
-            return 0 if stage == 0 else stage + 1
-        return stage + 1
+            return n + 1, n + 2
+        return (0 if match.group(1) == 'downsample_layers' else int(match.group(2)) + 1), n + 2
 
     def forward(self, x: torch.Tensor) -> Tuple[torch.Tensor, ...]:
         memory_format = input_memory_format(x)
@@ -349,6 +367,18 @@ class ConvNeXtIsotropic(_ConvNeXtBase):
                 continue
             converted[re.sub(r'^norm\.', f'norm{self.depth - 1}.', key)] = value
         return converted
+
+    def get_layer_depth(self, param_name: str, prefix: str = '') -> Tuple[int, int]:
+        """Layer id for layer-wise lr decay, mmpretrain's protocol with its
+        ViT rule (isotropic ConvNeXt is ViT-shaped, Sec. 4.4.3): stem -> 0,
+        blocks.{i} -> i + 1, everything else -> depth + 1; returns
+        ``(layer_id, depth + 2)``.
+        """
+        match = re.match(r'(stem|blocks\.(\d+))\.', param_name[len(prefix):]) \
+            if param_name.startswith(prefix) else None
+        if match is None:
+            return self.depth + 1, self.depth + 2
+        return (0 if match.group(2) is None else int(match.group(2)) + 1), self.depth + 2
 
     def forward(self, x: torch.Tensor) -> Tuple[torch.Tensor, ...]:
         memory_format = input_memory_format(x)
