@@ -4,7 +4,8 @@
         [--final-norm norm3] [--classifier]
 
 Recognises official classification (``model`` / ``model_ema``), official
-detection/segmentation (``state_dict`` with ``backbone.``), mmpretrain and timm
+detection/segmentation (``state_dict`` with ``backbone.``), mmpretrain, timm,
+torchvision (``features.*``) and Hugging Face transformers (``convnext.*``)
 layouts. By default it writes the backbone alone (classifier heads dropped), as
 ``init_cfg=dict(type='Pretrained', ...)`` loads it. With ``--classifier`` it
 writes a whole mmpretrain ``ImageClassifier`` (``backbone.*`` + ``head.fc.*``),
@@ -18,6 +19,11 @@ import sys
 from mmvisarch.models.backbones.convnext import convert_convnext_state_dict
 from mmvisarch.models.utils import load_checkpoint_file, unwrap_state_dict
 from mmvisarch.utils import atomic_save
+
+#: Classifier weights of the official / timm, mmpretrain, torchvision and
+#: Hugging Face layouts.
+HEAD_KEYS = ('head.weight', 'head.bias', 'head.fc.weight', 'head.fc.bias',
+             'classifier.2.weight', 'classifier.2.bias', 'classifier.weight', 'classifier.bias')
 
 
 def main(argv=None) -> int:
@@ -36,10 +42,10 @@ def main(argv=None) -> int:
     converted = convert_convnext_state_dict(state, final_norm=args.final_norm)
     if args.classifier:
         head = {f'head.fc.{k.rsplit(".", 1)[1]}': v for k, v in state.items()
-                if k in ('head.weight', 'head.bias', 'head.fc.weight', 'head.fc.bias')}
+                if k in HEAD_KEYS}
         if not head:
             sys.exit(f'error: --classifier: {args.src} has no classifier head '
-                     '(head.weight / head.fc.weight).')
+                     f'(one of {", ".join(HEAD_KEYS)}).')
         converted = {**{f'backbone.{k}': v for k, v in converted.items()}, **head}
     atomic_save(dict(state_dict=converted, meta=dict(source=args.src)), args.dst)
     print(f'wrote {len(converted)} tensors to {args.dst}')

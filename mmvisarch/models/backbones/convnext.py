@@ -3,7 +3,8 @@
 Reference implementation: https://github.com/facebookresearch/ConvNeXt. Parameter
 names follow its checkpoints (``downsample_layers.{i}``, ``stages.{i}.{j}.dwconv``,
 ``norm{i}``) so official weights load with almost no renaming, and
-:func:`convert_convnext_state_dict` maps the timm and mmpretrain layouts onto them.
+:func:`convert_convnext_state_dict` maps the timm, mmpretrain, torchvision and
+Hugging Face transformers layouts onto them.
 """
 import re
 from collections import OrderedDict
@@ -90,18 +91,55 @@ class ConvNeXtBlock(nn.Module):
         return self._forward(x)
 
 
+# torchvision ``CNBlock.block``: 0 depthwise conv, 1 permute, 2 LayerNorm, 3 Linear, 4 GELU,
+# 5 Linear, 6 permute.
+_TORCHVISION_BLOCK = {'0': 'dwconv', '2': 'norm', '3': 'pwconv1', '5': 'pwconv2'}
+
+
+def _rename_torchvision(key: str) -> str:
+    """torchvision ``convnext_*``: ``features.{2i}`` downsampling (0: stem), ``features.{2i+1}``
+    stage ``i``, ``classifier.0`` the final norm."""
+    match = re.match(r'features\.(\d+)\.(.*)$', key)
+    if match is None:
+        return re.sub(r'^classifier\.0\.', 'norm.', key)
+    index, rest = int(match.group(1)), match.group(2)
+    if index % 2 == 0:
+        return f'downsample_layers.{index // 2}.{rest}'
+    block = re.match(r'(\d+)\.(?:layer_scale$|block\.(\d+)\.(.*)$)', rest)
+    if block is None:
+        return key
+    if block.group(2) is None:
+        return f'stages.{index // 2}.{block.group(1)}.gamma'
+    layer = _TORCHVISION_BLOCK.get(block.group(2), f'block.{block.group(2)}')
+    return f'stages.{index // 2}.{block.group(1)}.{layer}.{block.group(3)}'
+
+
 def convert_convnext_state_dict(state_dict: Dict[str, torch.Tensor],
                                 final_norm: str = 'norm3') -> Dict[str, torch.Tensor]:
     """Map any known ConvNeXt checkpoint layout onto the official names.
 
     Recognised: official classification and detection/segmentation
     checkpoints (already official), mmpretrain (``depthwise_conv``,
-    ``pointwise_conv1``, ``head.fc``) and timm (``stem.0``,
+    ``pointwise_conv1``, ``head.fc``), timm (``stem.0``,
     ``stages.{i}.downsample``, ``stages.{i}.blocks.{j}.conv_dw``, ``mlp.fc1``,
-    ``head.norm``). Classifier heads are dropped; the classification model's
-    final ``norm`` becomes ``final_norm`` (the norm of the last stage).
+    ``head.norm``), torchvision (``features.{i}.{j}.block.{k}``,
+    ``layer_scale``, ``classifier.0``) and Hugging Face transformers
+    (``convnext.embeddings.*``, ``convnext.encoder.stages.{i}.layers.{j}.*``,
+    ``layer_scale_parameter``, ``convnext.layernorm``). Classifier heads are
+    dropped; the classification model's final norm becomes ``final_norm``
+    (the norm of the last stage). Layer scales stored as ``(C, 1, 1)``
+    (torchvision) become ``(C,)``.
     """
+    torchvision = any(key.startswith('features.') for key in state_dict)
     renames = [
+        (r'^convnext\.', ''),                                 # Hugging Face transformers
+        (r'^embeddings\.patch_embeddings\.', 'downsample_layers.0.0.'),
+        (r'^embeddings\.layernorm\.', 'downsample_layers.0.1.'),
+        (r'^encoder\.stages\.(\d+)\.downsampling_layer\.', r'downsample_layers.\1.'),
+        (r'^encoder\.stages\.(\d+)\.layers\.(\d+)\.', r'stages.\1.\2.'),
+        (r'\.layernorm\.', '.norm.'),
+        (r'\.layer_scale_parameter$', '.gamma'),
+        (r'^layernorm\.', 'norm.'),
         (r'^stem\.0\.', 'downsample_layers.0.0.'),            # timm
         (r'^stem\.1\.', 'downsample_layers.0.1.'),
         (r'^stages\.(\d+)\.downsample\.', r'downsample_layers.\1.'),
@@ -115,12 +153,18 @@ def convert_convnext_state_dict(state_dict: Dict[str, torch.Tensor],
     ]
     converted = OrderedDict()
     for key, value in state_dict.items():
-        if key.startswith(('head.', 'fc.', 'classifier.')) and not key.startswith('head.norm.'):
+        if torchvision:
+            if key.startswith('classifier.') and not key.startswith('classifier.0.'):
+                continue
+            key = _rename_torchvision(key)
+        elif key.startswith(('head.', 'fc.', 'classifier.')) and not key.startswith('head.norm.'):
             continue
         for pattern, repl in renames:
             key = re.sub(pattern, repl, key)
         if re.search(r'\.pwconv\d\.weight$', key) and value.ndim == 4:
             value = value.flatten(1)  # 1x1 conv form of the pointwise layers
+        if key.endswith('.gamma') and value.ndim == 3:
+            value = value.flatten()  # torchvision's (C, 1, 1) layer scale
         converted[key] = value
     return converted
 
