@@ -26,6 +26,7 @@ $(STAMP): $(REQS)
 	$(PIP) install -r requirements/mminstall.txt
 	$(PIP) install --no-deps mmpose==1.3.2
 	$(PIP) install -r requirements/tests.txt
+	$(PIP) install --no-deps openmim==0.3.9  # see requirements/tests.txt
 	$(PIP) install -q "setuptools>=77.0.3,<81"  # torch wants >=77.0.3; mmengine imports pkg_resources (gone in 81)
 	$(PIP) install --no-deps --no-build-isolation -e .
 	$(PY) tools/misc/check_install.py

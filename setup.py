@@ -1,7 +1,37 @@
 import os
 import platform
+import shutil
 
 from setuptools import find_packages, setup
+from setuptools.command.build_py import build_py
+
+#: What an OpenMMLab package carries in ``<package>/.mim``: ``mim train/test``
+#: run ``.mim/tools/{train,test}.py`` and mmengine reads ``pkg::`` bases from
+#: ``.mim/configs`` (and ``.mim/model-index.yml``, which imports the metafiles).
+MIM_FILES = ('configs', 'tools', 'model-index.yml')
+
+
+class BuildPyWithMim(build_py):
+    """``build_py`` that also copies :data:`MIM_FILES` into ``mmvisarch/.mim`` of the build.
+
+    The checkout holds ``mmvisarch/.mim`` as symbolic links to these (what
+    editable installs and ``PYTHONPATH`` users read); a wheel gets copies.
+    """
+
+    def run(self) -> None:
+        super().run()
+        if getattr(self, 'editable_mode', False):
+            return
+        target = os.path.join(self.build_lib, 'mmvisarch', '.mim')
+        if os.path.isdir(target):
+            shutil.rmtree(target)
+        os.makedirs(target)
+        for name in MIM_FILES:
+            if os.path.isdir(name):
+                shutil.copytree(name, os.path.join(target, name),
+                                ignore=shutil.ignore_patterns('__pycache__', '*.pyc'))
+            else:
+                shutil.copy2(name, os.path.join(target, name))
 
 
 def extensions() -> tuple:
@@ -27,6 +57,7 @@ def extensions() -> tuple:
 
 
 CMDCLASS, EXT_MODULES = extensions()
+CMDCLASS['build_py'] = BuildPyWithMim
 
 
 def read_version() -> str:
@@ -43,9 +74,9 @@ setup(
     long_description=open('README.md').read() if __import__('os').path.exists('README.md') else '',
     long_description_content_type='text/markdown',
     packages=find_packages(exclude=('tests', 'tests.*', 'configs', 'tools')),
-    python_requires='>=3.9',
+    python_requires='>=3.10',  # PEP 604 annotations are evaluated at definition time,
     install_requires=[
-        'torch>=2.0',
+        'torch>=2.6',  # weights_only loading (utils/safe_load.py), the compiled kernels
         'mmengine>=0.10.0,<1.0',
         'mmcv>=2.0.0,<2.2.0',
         'numpy',
@@ -56,6 +87,7 @@ setup(
         'cls': ['mmpretrain>=1.0,<1.3'],
         'pose': ['mmpose>=1.0,<1.4'],
         'tests': ['pytest', 'pytest-xdist'],
+        'mim': ['openmim'],
     },
     license='Apache License 2.0',
     cmdclass=CMDCLASS,

@@ -6,34 +6,26 @@ gloo: the process group is created here, before mmengine would call
 """
 import os
 import os.path as osp
-from typing import List, Optional
+from typing import Optional
 
 import torch
-from mmengine.config import Config, DictAction  # noqa: F401
+from mmengine.config import Config
 
 import mmvisarch  # noqa: F401  (registry scope, safe checkpoint types)
 from mmvisarch.utils import load_config as _load_file
 
 
-def load_config(path: str, options: List[str], launcher: str,
+def load_config(path: str, options: Optional[dict], launcher: str,
                 work_dir: Optional[str]) -> Config:
-    cfg = _load_file(path, _parse_options(options))
+    """The config at ``path`` with ``options`` (``--cfg-options``, parsed by
+    mmengine's ``DictAction``) merged in, ready for the Runner."""
+    cfg = _load_file(path, options)
     cfg.launcher = launcher
     cfg.work_dir = work_dir or cfg.get('work_dir') or osp.join(
         'work_dirs', osp.splitext(osp.basename(path))[0])
     if launcher != 'none' and not torch.cuda.is_available():
         _setup_cpu_distributed(cfg)
     return cfg
-
-
-def _parse_options(options: List[str]) -> dict:
-    parsed = {}
-    for item in options:
-        if '=' not in item:
-            raise ValueError(f'--cfg-options expects KEY=VALUE, got {item!r}.')
-        key, value = item.split('=', 1)
-        parsed[key] = DictAction._parse_iterable(value)
-    return parsed
 
 
 def _setup_cpu_distributed(cfg: Config) -> None:

@@ -16,6 +16,7 @@ import sys
 
 sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
 from _launch import build_runner, load_config  # noqa: E402
+from mmengine.config import DictAction  # noqa: E402
 
 from mmvisarch.utils import check_overwrite, route_checkpoint  # noqa: E402
 
@@ -31,7 +32,7 @@ def parse_args(argv=None):
                         help='load CHECKPOINT with full unpickling (it can run code: only for '
                              'files you made or trust)')
     parser.add_argument('--tta', action='store_true', help='test-time augmentation of the config')
-    parser.add_argument('--cfg-options', nargs='+', default=[], metavar='KEY=VALUE')
+    parser.add_argument('--cfg-options', nargs='+', action=DictAction, metavar='KEY=VALUE')
     parser.add_argument('--launcher', choices=['none', 'pytorch', 'slurm', 'mpi'], default='none')
     parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
     args = parser.parse_args(argv)

@@ -19,6 +19,7 @@ import sys
 
 sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
 from _launch import build_runner, load_config  # noqa: E402
+from mmengine.config import DictAction  # noqa: E402
 
 from mmvisarch.utils import route_checkpoint  # noqa: E402
 
@@ -38,7 +39,7 @@ def parse_args(argv=None):
                              '(it can run code: only for files you made or trust)')
     parser.add_argument('--auto-scale-lr', action='store_true',
                         help='scale the lr by the actual batch size over auto_scale_lr.base_batch_size')
-    parser.add_argument('--cfg-options', nargs='+', default=[], metavar='KEY=VALUE',
+    parser.add_argument('--cfg-options', nargs='+', action=DictAction, metavar='KEY=VALUE',
                         help='override config settings, e.g. train_cfg.max_iters=10')
     parser.add_argument('--launcher', choices=['none', 'pytorch', 'slurm', 'mpi'], default='none')
     parser.add_argument('--local_rank', '--local-rank', type=int, default=0)

@@ -27,9 +27,13 @@ from mmvisarch.utils.io import load_data_file
 SpecLike = Union[str, Mapping, None]
 SPEC_KEYS = ('arch', 'widths', 'removed_blocks')
 
-#: Where the preset spec files live (beside the configs, in the repository).
-PRESET_DIR = osp.join(osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))),
-                      'configs', 'pruning', 'specs')
+#: Where the preset spec files live: ``mmvisarch/.mim/configs/pruning/specs`` in an
+#: installed wheel (``setup.py`` carries the configs as package data), else
+#: ``configs/pruning/specs`` of the source checkout.
+_PACKAGE_DIR = osp.dirname(osp.dirname(osp.abspath(__file__)))
+_INSTALLED_PRESET_DIR = osp.join(_PACKAGE_DIR, '.mim', 'configs', 'pruning', 'specs')
+PRESET_DIR = (_INSTALLED_PRESET_DIR if osp.isdir(_INSTALLED_PRESET_DIR) else
+              osp.join(osp.dirname(_PACKAGE_DIR), 'configs', 'pruning', 'specs'))
 
 
 def list_presets(preset_dir: str = PRESET_DIR) -> list:

@@ -11,7 +11,6 @@ from mmengine.optim import build_optim_wrapper
 from torch import nn
 
 from mmvisarch.engine.optimizers import LayerDecayOptimWrapperConstructor
-from mmvisarch.engine.optimizers.layer_decay import generic_layer_depths
 from mmvisarch.models.backbones import ConvNeXt
 
 LR, WD = 1e-3, 0.05
@@ -130,12 +129,23 @@ def test_official_ids_full_size_models():
     expected_base = {'stages.2.26.dwconv.weight': 11, 'stages.2.14.gamma': 7,
                      'downsample_layers.2.1.weight': 3, 'downsample_layers.3.1.weight': 12,
                      'stages.3.0.norm.bias': 12, 'stages.0.2.gamma': 1, 'norm3.bias': 13}
-    for name, layer_id in expected_tiny.items():
-        assert tiny.get_layer_depth(name, 6, 'layer_wise') == layer_id, name
+    for name, layer_id in expected_tiny.items():  # mmpretrain's protocol: (id, max id 6 + 2)
+        assert tiny.get_layer_depth('backbone.' + name, 'backbone.') == (layer_id, 8), name
     for name, layer_id in expected_base.items():
-        assert base.get_layer_depth(name, 12, 'layer_wise') == layer_id, name
-    assert base.get_layer_depth('stages.2.26.dwconv.weight', 12, 'stage_wise') == 3
-    assert base.get_layer_depth('downsample_layers.2.1.weight', 12, 'stage_wise') == 0
+        assert base.get_layer_depth(name) == (layer_id, 14), name
+    assert base.get_stage_depth('stages.2.26.dwconv.weight') == (3, 6)
+    assert base.get_stage_depth('downsample_layers.2.1.weight') == (0, 6)
+    assert base.get_layer_depth('head.fc.weight', 'backbone.') == (13, 14)
+
+
+def test_tiny_fine_tuned_with_12_layers():
+    """The official ImageNet-22k -> 1k fine-tuning of T uses num_layers=12: stage 3 gets id 12."""
+    model = FakeDetector(ConvNeXt(arch=TINY_ARCH))
+    got = scales(model, build(model, decay_rate=0.5, decay_type='layer_wise', num_layers=12))
+    check(got, {'backbone.stages.3.0.dwconv.weight': (1 / 2, WD),      # id 12: 0.5 ** 1
+                'backbone.stages.2.3.pwconv1.weight': (0.5 ** 9, WD),  # id 4: 0.5 ** 9
+                'backbone.downsample_layers.0.0.weight': (0.5 ** 13, WD),
+                'backbone.norm3.weight': (1., 0.), 'neck.weight': (1., WD)})
 
 
 def test_custom_keys_multiply_on_layer_scale():
@@ -181,19 +191,24 @@ def test_non_convnext_backbone_generic_rule():
     })
 
 
-def test_foreign_get_layer_depth_signature_uses_generic_rule():
-    """mmpretrain-style ``get_layer_depth(param_name, prefix)`` is not ours."""
+def test_host_protocol_backbone_decides_its_ids():
+    """A backbone with mmpretrain's ``get_layer_depth(param_name, prefix)`` sets the ids:
+    its deepest id (max_id - 2) becomes num_layers, max_id - 1 becomes num_layers + 1."""
 
-    class ForeignBackbone(TinyResNet):
+    class HostBackbone(TinyResNet):
 
         def get_layer_depth(self, param_name, prefix=''):
-            raise AssertionError('must not be called')
+            name = param_name[len(prefix):]
+            layer = {'layer1': 1, 'layer2': 2}.get(name.split('.')[0], 0)
+            return (3 if name.startswith('bn1') else layer), 4
 
-    backbone = ForeignBackbone()
-    model = FakeDetector(backbone)
-    got = scales(model, build(model, decay_rate=0.5, num_layers=5))
-    assert got['backbone.layer2.1.weight'] == (pytest.approx(1 / 2), WD)
-    assert generic_layer_depths(backbone, 5, 'layer_wise')['layer1.1.weight'] == 3
+    model = FakeDetector(HostBackbone())
+    got = scales(model, build(model, decay_rate=0.5, num_layers=5))  # 0.5 ** (6 - id)
+    check(got, {'backbone.conv1.weight': (1 / 64, WD),     # id 0
+                'backbone.layer1.0.weight': (1 / 32, WD),  # id 1
+                'backbone.layer2.1.weight': (1 / 2, WD),   # deepest (2) -> 5
+                'backbone.bn1.weight': (1., 0.),           # outside (3) -> 6
+                'neck.weight': (1., WD)})
 
 
 def test_bare_backbone_and_frozen_params():

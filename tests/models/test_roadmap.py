@@ -89,8 +89,8 @@ def test_last_step_is_convnext(stem, arch):
         sum(p.numel() for p in convnext.parameters())
     num_layers = 6 if arch == 'tiny' else 12
     for name in shapes:  # layer-wise lr decay sees the same layers
-        assert ours.get_layer_depth(name, num_layers, 'layer_wise') == \
-            convnext.get_layer_depth(name, num_layers, 'layer_wise')
+        assert ours.get_layer_depth(name) == convnext.get_layer_depth(name)
+        assert ours.get_layer_depth(name)[1] == num_layers + 2
 
 
 def test_last_step_computes_convnext():

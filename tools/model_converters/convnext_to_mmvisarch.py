@@ -7,8 +7,9 @@ The family is detected from the keys (SLaK: ``large_kernel`` branches, incl.
 the older releases' ``Decom1`` / ``Decom2`` and ``lkb_origin`` names) or given
 with ``--family``; SLaK checkpoints go through ``convert_slak_state_dict``
 (``Decom1/2`` -> ``LoRA1/2``), ConvNeXt ones through
-``convert_convnext_state_dict``. Recognises official classification (``model`` / ``model_ema``), official
-detection/segmentation (``state_dict`` with ``backbone.``), mmpretrain and timm
+``convert_convnext_state_dict``. Recognises official classification (``model`` / ``model_ema``),
+official detection/segmentation (``state_dict`` with ``backbone.``), mmpretrain, timm,
+torchvision (``features.*``) and Hugging Face transformers (``convnext.*``)
 layouts. By default it writes the backbone alone (classifier heads dropped), as
 ``init_cfg=dict(type='Pretrained', ...)`` loads it. With ``--classifier`` it
 writes a whole mmpretrain ``ImageClassifier`` (``backbone.*`` + ``head.fc.*``),
@@ -24,6 +25,11 @@ from mmvisarch.models.backbones.convnext import convert_convnext_state_dict
 from mmvisarch.models.backbones.slak import convert_slak_state_dict
 from mmvisarch.models.utils import load_checkpoint_file, unwrap_state_dict
 from mmvisarch.utils import atomic_save
+
+#: Classifier weights of the official / timm, mmpretrain, torchvision and
+#: Hugging Face layouts.
+HEAD_KEYS = ('head.weight', 'head.bias', 'head.fc.weight', 'head.fc.bias',
+             'classifier.2.weight', 'classifier.2.bias', 'classifier.weight', 'classifier.bias')
 
 
 FAMILIES = {'convnext': convert_convnext_state_dict, 'slak': convert_slak_state_dict}
@@ -54,10 +60,10 @@ def main(argv=None) -> int:
     converted = FAMILIES[family](state, final_norm=args.final_norm)
     if args.classifier:
         head = {f'head.fc.{k.rsplit(".", 1)[1]}': v for k, v in state.items()
-                if k in ('head.weight', 'head.bias', 'head.fc.weight', 'head.fc.bias')}
+                if k in HEAD_KEYS}
         if not head:
             sys.exit(f'error: --classifier: {args.src} has no classifier head '
-                     '(head.weight / head.fc.weight).')
+                     f'(one of {", ".join(HEAD_KEYS)}).')
         converted = {**{f'backbone.{k}': v for k, v in converted.items()}, **head}
     atomic_save(dict(state_dict=converted, meta=dict(source=args.src)), args.dst)
     print(f'wrote {len(converted)} {family} tensors to {args.dst}')

@@ -3,20 +3,27 @@
 The detection and segmentation fine-tuning of ConvNeXt scales the learning
 rate of each backbone layer by ``decay_rate ** (num_layers + 1 - layer_id)``
 (reference: facebookresearch/ConvNeXt ``LearningRateDecayOptimizerConstructor``,
-mmcv 1.x). This constructor reproduces those layer ids exactly for ConvNeXt and
-works for any backbone:
+mmcv 1.x). Our backbones speak the hosts' protocol,
+``get_layer_depth(param_name, prefix='') -> (layer_id, max_id)`` (mmpretrain's
+``BaseBackbone`` convention, ``max_id - 2`` being the deepest layer), so the
+hosts' own constructors work on them: mmpretrain's
+``LearningRateDecayOptimWrapperConstructor`` on every backbone that defines
+it, and mmdet's / mmseg's ``LearningRateDecayOptimizerConstructor`` on
+``ConvNeXt`` (their rule matches the class name and the official parameter
+names). :class:`LayerDecayOptimWrapperConstructor` is a thin extension for what
+no host offers:
 
-* a backbone that defines ``get_layer_depth(param_name, num_layers,
-  decay_type) -> int`` (``param_name`` relative to the backbone) decides its
-  own ids (ConvNeXt and its subclasses such as SLaK do);
-* any other backbone gets the generic rule of :func:`generic_layer_depths`.
+* the official ``num_layers`` knob on any backbone with the protocol (the
+  deepest id becomes ``num_layers``, what lies outside ``num_layers + 1``, as
+  the ConvNeXt-T fine-tuning with ``num_layers=12`` needs);
+* ``decay_type='stage_wise'`` for any backbone (``get_stage_depth``, same
+  shape, where the backbone defines it; else :func:`generic_layer_depths`), and
+  layer-wise decay for backbones without ``get_layer_depth`` (same function);
+* ``custom_keys`` with ``lr_mult`` and ``decay_mult`` on top of the layer scale.
 
 Parameters outside the backbone get ``num_layers + 1`` (scale 1). 1-D
-parameters and biases get no weight decay. ``custom_keys`` multiply the lr and
-weight decay of matching parameters on top of the layer scale, as mmengine's
-``custom_keys`` do.
+parameters and biases get no weight decay.
 """
-import inspect
 from collections import OrderedDict
 from typing import Dict, List, Optional, Tuple
 
@@ -37,7 +44,7 @@ def _spread(index: int, count: int, num_layers: int) -> int:
 
 def generic_layer_depths(backbone: nn.Module, num_layers: int,
                          decay_type: str) -> Dict[str, int]:
-    """Layer ids for a backbone that has no ``get_layer_depth`` method.
+    """Layer ids for a backbone without ``get_layer_depth`` / ``get_stage_depth``.
 
     The parameters are taken in registration order (``named_parameters()``),
     which is the forward order for most backbones (ResNet, HRNet, ViT, Swin):
@@ -52,7 +59,7 @@ def generic_layer_depths(backbone: nn.Module, num_layers: int,
     ``0..num_layers``: the first gets 0 (the smallest lr), the last
     ``num_layers``. Backbones whose registration order differs from the forward
     order (ConvNeXt registers all downsampling layers before all stages) must
-    define ``get_layer_depth`` instead.
+    define ``get_layer_depth`` / ``get_stage_depth`` instead.
 
     Args:
         backbone: the backbone module.
@@ -78,17 +85,34 @@ def generic_layer_depths(backbone: nn.Module, num_layers: int,
     return depths
 
 
-def _has_layer_depth_protocol(module: nn.Module) -> bool:
-    """Whether ``module.get_layer_depth`` takes ``(param_name, num_layers, decay_type)``.
+def protocol_layer_depths(backbone: nn.Module, method: str, num_layers: int) -> Dict[str, int]:
+    """Layer ids from a backbone's ``method(param_name) -> (layer_id, max_id)``.
 
-    mmpretrain backbones have a ``get_layer_depth(param_name, prefix)`` with
-    another meaning; those fall back to :func:`generic_layer_depths`.
+    ``max_id - 1`` (outside the backbone's layers: output norms) becomes
+    ``num_layers + 1``. For ``get_layer_depth``, ``max_id - 2`` (the deepest
+    layer) becomes ``num_layers``; stage ids of ``get_stage_depth`` stay as they
+    are (the official stage-wise rule). Every other id must not exceed
+    ``num_layers``.
+
+    Raises:
+        ValueError: ``num_layers`` is smaller than an intermediate id.
     """
-    method = getattr(module, 'get_layer_depth', None)
-    if not callable(method):
-        return False
-    params = inspect.signature(method).parameters
-    return 'num_layers' in params and 'decay_type' in params
+    rule = getattr(backbone, method)
+    depths, deepest = {}, 0
+    for name, _ in backbone.named_parameters():
+        layer_id, max_id = rule(name)
+        if layer_id >= max_id - 1:
+            layer_id = num_layers + 1
+        elif layer_id == max_id - 2 and method == 'get_layer_depth':
+            layer_id = num_layers
+        else:
+            deepest = max(deepest, layer_id)
+        depths[name] = layer_id
+    if deepest > num_layers:
+        raise ValueError(f'{type(backbone).__name__}.{method} gives layer ids up to {deepest}, so '
+                         f'layer decay needs num_layers >= {deepest}, got num_layers='
+                         f'{num_layers}; use the paper\'s 6 (ConvNeXt-T) or 12 (S/B/L/XL).')
+    return depths
 
 
 @OPTIM_WRAPPER_CONSTRUCTORS.register_module()
@@ -104,7 +128,10 @@ class LayerDecayOptimWrapperConstructor(DefaultOptimWrapperConstructor):
                                num_layers=6))
 
     The backbone is ``model.backbone``; a model without that attribute is
-    itself the backbone if it defines ``get_layer_depth``. A parameter with
+    itself the backbone if it defines ``get_layer_depth``. Layer ids come from
+    the backbone's ``get_layer_depth`` (``get_stage_depth`` for stage-wise
+    decay) through :func:`protocol_layer_depths`, or from
+    :func:`generic_layer_depths` where it has none. A parameter with
     layer id ``i`` gets ``lr = base_lr * decay_rate ** (num_layers + 1 - i)``
     and ``weight_decay = base_wd``, or 0 if it is 1-D or a bias.
 
@@ -152,17 +179,17 @@ class LayerDecayOptimWrapperConstructor(DefaultOptimWrapperConstructor):
 
     def layer_ids(self, model: nn.Module) -> Dict[str, int]:
         """Layer id of every parameter of ``model`` (full names)."""
+        method = 'get_layer_depth' if self.decay_type == 'layer_wise' else 'get_stage_depth'
         backbone, prefix = getattr(model, 'backbone', None), 'backbone.'
         if not isinstance(backbone, nn.Module):
-            if not _has_layer_depth_protocol(model):
+            if not hasattr(model, 'get_layer_depth'):
                 raise ValueError(
                     f'LayerDecayOptimWrapperConstructor needs a model with a `backbone` '
-                    f'attribute, or a backbone defining get_layer_depth(param_name, '
-                    f'num_layers, decay_type); got {type(model).__name__}.')
+                    f'attribute, or a backbone defining get_layer_depth(param_name, prefix); '
+                    f'got {type(model).__name__}.')
             backbone, prefix = model, ''
-        if _has_layer_depth_protocol(backbone):
-            depths = {name: backbone.get_layer_depth(name, self.num_layers, self.decay_type)
-                      for name, _ in backbone.named_parameters()}
+        if hasattr(backbone, method):
+            depths = protocol_layer_depths(backbone, method, self.num_layers)
         else:
             depths = generic_layer_depths(backbone, self.num_layers, self.decay_type)
         ids = {name: self.num_layers + 1 for name, _ in model.named_parameters()}

@@ -3,7 +3,8 @@
 Reference implementation: https://github.com/facebookresearch/ConvNeXt. Parameter
 names follow its checkpoints (``downsample_layers.{i}``, ``stages.{i}.{j}.dwconv``,
 ``norm{i}``) so official weights load with almost no renaming, and
-:func:`convert_convnext_state_dict` maps the timm and mmpretrain layouts onto them.
+:func:`convert_convnext_state_dict` maps the timm, mmpretrain, torchvision and
+Hugging Face transformers layouts onto them.
 """
 import re
 from collections import OrderedDict
@@ -91,18 +92,55 @@ class ConvNeXtBlock(nn.Module):
         return self._forward(x)
 
 
+# torchvision ``CNBlock.block``: 0 depthwise conv, 1 permute, 2 LayerNorm, 3 Linear, 4 GELU,
+# 5 Linear, 6 permute.
+_TORCHVISION_BLOCK = {'0': 'dwconv', '2': 'norm', '3': 'pwconv1', '5': 'pwconv2'}
+
+
+def _rename_torchvision(key: str) -> str:
+    """torchvision ``convnext_*``: ``features.{2i}`` downsampling (0: stem), ``features.{2i+1}``
+    stage ``i``, ``classifier.0`` the final norm."""
+    match = re.match(r'features\.(\d+)\.(.*)$', key)
+    if match is None:
+        return re.sub(r'^classifier\.0\.', 'norm.', key)
+    index, rest = int(match.group(1)), match.group(2)
+    if index % 2 == 0:
+        return f'downsample_layers.{index // 2}.{rest}'
+    block = re.match(r'(\d+)\.(?:layer_scale$|block\.(\d+)\.(.*)$)', rest)
+    if block is None:
+        return key
+    if block.group(2) is None:
+        return f'stages.{index // 2}.{block.group(1)}.gamma'
+    layer = _TORCHVISION_BLOCK.get(block.group(2), f'block.{block.group(2)}')
+    return f'stages.{index // 2}.{block.group(1)}.{layer}.{block.group(3)}'
+
+
 def convert_convnext_state_dict(state_dict: Dict[str, torch.Tensor],
                                 final_norm: str = 'norm3') -> Dict[str, torch.Tensor]:
     """Map any known ConvNeXt checkpoint layout onto the official names.
 
     Recognised: official classification and detection/segmentation
     checkpoints (already official), mmpretrain (``depthwise_conv``,
-    ``pointwise_conv1``, ``head.fc``) and timm (``stem.0``,
+    ``pointwise_conv1``, ``head.fc``), timm (``stem.0``,
     ``stages.{i}.downsample``, ``stages.{i}.blocks.{j}.conv_dw``, ``mlp.fc1``,
-    ``head.norm``). Classifier heads are dropped; the classification model's
-    final ``norm`` becomes ``final_norm`` (the norm of the last stage).
+    ``head.norm``), torchvision (``features.{i}.{j}.block.{k}``,
+    ``layer_scale``, ``classifier.0``) and Hugging Face transformers
+    (``convnext.embeddings.*``, ``convnext.encoder.stages.{i}.layers.{j}.*``,
+    ``layer_scale_parameter``, ``convnext.layernorm``). Classifier heads are
+    dropped; the classification model's final norm becomes ``final_norm``
+    (the norm of the last stage). Layer scales stored as ``(C, 1, 1)``
+    (torchvision) become ``(C,)``.
     """
+    torchvision = any(key.startswith('features.') for key in state_dict)
     renames = [
+        (r'^convnext\.', ''),                                 # Hugging Face transformers
+        (r'^embeddings\.patch_embeddings\.', 'downsample_layers.0.0.'),
+        (r'^embeddings\.layernorm\.', 'downsample_layers.0.1.'),
+        (r'^encoder\.stages\.(\d+)\.downsampling_layer\.', r'downsample_layers.\1.'),
+        (r'^encoder\.stages\.(\d+)\.layers\.(\d+)\.', r'stages.\1.\2.'),
+        (r'\.layernorm\.', '.norm.'),
+        (r'\.layer_scale_parameter$', '.gamma'),
+        (r'^layernorm\.', 'norm.'),
         (r'^stem\.0\.', 'downsample_layers.0.0.'),            # timm
         (r'^stem\.1\.', 'downsample_layers.0.1.'),
         (r'^stages\.(\d+)\.downsample\.', r'downsample_layers.\1.'),
@@ -116,12 +154,18 @@ def convert_convnext_state_dict(state_dict: Dict[str, torch.Tensor],
     ]
     converted = OrderedDict()
     for key, value in state_dict.items():
-        if key.startswith(('head.', 'fc.', 'classifier.')) and not key.startswith('head.norm.'):
+        if torchvision:
+            if key.startswith('classifier.') and not key.startswith('classifier.0.'):
+                continue
+            key = _rename_torchvision(key)
+        elif key.startswith(('head.', 'fc.', 'classifier.')) and not key.startswith('head.norm.'):
             continue
         for pattern, repl in renames:
             key = re.sub(pattern, repl, key)
         if re.search(r'\.pwconv\d\.weight$', key) and value.ndim == 4:
             value = value.flatten(1)  # 1x1 conv form of the pointwise layers
+        if key.endswith('.gamma') and value.ndim == 3:
+            value = value.flatten()  # torchvision's (C, 1, 1) layer scale
         converted[key] = value
     return converted
 
@@ -245,52 +289,70 @@ class ConvNeXt(_ConvNeXtBase):
     def convert_state_dict(self, state_dict):
         return convert_convnext_state_dict(state_dict, final_norm=f'norm{self.num_stages - 1}')
 
-    def get_layer_depth(self, param_name: str, num_layers: int, decay_type: str) -> int:
+    @property
+    def layer_decay_num_layers(self) -> int:
+        """The largest layer id of :meth:`get_layer_depth`: 12 for the 27-block third
+        stage of S/B/L/XL, 6 for T (the paper's configs; mmpretrain's rule), or
+        more when a custom third-to-last stage needs it."""
+        n = self.num_stages
+        if n < 3:
+            raise ValueError(f'layer-wise decay of {self.model_name} follows the official rule, '
+                             f'written for >= 3 stages; got {n} stages (depths {self.depths}). '
+                             f"Use stage-wise decay (decay_type='stage_wise') instead.")
+        deepest = n - 1 + (self.depths[n - 2] - 1) // 3
+        return max(12 if self.depths[n - 2] > 9 else 6, deepest)
+
+    def get_layer_depth(self, param_name: str, prefix: str = '') -> Tuple[int, int]:
         """Layer id of a parameter for layer-wise lr decay (Sec. 4.5.2).
 
-        The official rule (ConvNeXt ``object_detection/mmcv_custom``), written
-        for any number ``n >= 3`` of stages; for 4 stages it is exactly:
-        'layer_wise': downsample_layers.0 -> 0, stages.0 -> 1,
+        mmpretrain's protocol (``BaseBackbone``-style: its
+        ``LearningRateDecayOptimWrapperConstructor`` calls it through
+        ``ImageClassifier.get_layer_depth``) with the official rule of the
+        ConvNeXt reference code (``object_detection/mmcv_custom``), written for
+        any number ``n >= 3`` of stages. For 4 stages and ``L`` =
+        :attr:`layer_decay_num_layers`: downsample_layers.0 -> 0, stages.0 -> 1,
         downsample_layers.1 and stages.1 -> 2, downsample_layers.2 -> 3,
-        stages.2.{b} -> 3 + b // 3, downsample_layers.3 and stages.3 ->
-        ``num_layers``; 'stage_wise': downsample_layers.* -> 0, stages.{i} ->
-        i + 1. Other parameters (the ``norm{i}`` output norms) -> ``num_layers + 1``.
+        stages.2.{b} -> 3 + b // 3, downsample_layers.3 and stages.3 -> L,
+        everything else (the ``norm{i}`` outputs, names outside ``prefix``) -> L + 1.
 
         Args:
-            param_name: parameter name relative to the backbone.
-            num_layers: the largest layer id (6 for T, 12 for S/B/L/XL).
-            decay_type: 'layer_wise' or 'stage_wise'.
+            param_name: parameter name, including ``prefix``.
+            prefix: the backbone's prefix in ``param_name`` (``'backbone.'``).
+                Defaults to ''.
+
+        Returns:
+            ``(layer_id, L + 2)``; a parameter's lr scale is
+            ``decay_rate ** (L + 1 - layer_id)``.
+        """
+        n, last = self.num_stages, self.layer_decay_num_layers
+        match = re.match(r'(downsample_layers|stages)\.(\d+)\.(?:(\d+)\.)?',
+                         param_name[len(prefix):]) if param_name.startswith(prefix) else None
+        if match is None:
+            return last + 1, last + 2
+        kind, stage = match.group(1), int(match.group(2))
+        if stage == n - 1:
+            layer_id = last
+        elif stage == n - 2:
+            layer_id = n - 1 if kind == 'downsample_layers' else n - 1 + int(match.group(3)) // 3
+        elif kind == 'downsample_layers':
+            layer_id = 0 if stage == 0 else stage + 1
+        else:
+            layer_id = stage + 1
+        return layer_id, last + 2
+
+    def get_stage_depth(self, param_name: str, prefix: str = '') -> Tuple[int, int]:
+        """Stage id of a parameter for stage-wise lr decay (the official 'stage_wise' rule).
+
+        Every downsampling layer -> 0, stages.{i} -> i + 1, everything else ->
+        ``n + 1`` for ``n`` stages; returns ``(stage_id, n + 2)``, the same shape
+        as :meth:`get_layer_depth`.
         """
         n = self.num_stages
-        if decay_type == 'stage_wise':
-            if n > num_layers:
-                raise ValueError(f'stage_wise decay of a {n}-stage {self.model_name} needs '
-                                 f'num_layers >= {n}, got {num_layers}.')
-        elif decay_type == 'layer_wise':
-            deepest = n - 1 + (self.depths[n - 2] - 1) // 3 if n >= 3 else None
-            if deepest is None or deepest > num_layers:
-                raise ValueError(f'layer_wise decay of {self.model_name} needs >= 3 stages and '
-                                 f'num_layers >= {deepest} for depths {self.depths}, got '
-                                 f'num_layers={num_layers}; use the paper\'s 6 (T) or 12 '
-                                 f'(S/B/L/XL) or decay_type=\'stage_wise\'.')
-        else:
-            raise ValueError(f"decay_type must be 'layer_wise' or 'stage_wise', "
-                             f'got {decay_type!r}.')
-        match = re.match(r'(downsample_layers|stages)\.(\d+)\.(?:(\d+)\.)?', param_name)
+        match = re.match(r'(downsample_layers|stages)\.(\d+)\.',
+                         param_name[len(prefix):]) if param_name.startswith(prefix) else None
         if match is None:
-            return num_layers + 1
-        stage = int(match.group(2))
-        if decay_type == 'stage_wise':
-            return 0 if match.group(1) == 'downsample_layers' else stage + 1
-        if stage == n - 1:
-            return num_layers
-        if stage == n - 2:
-            if match.group(1) == 'downsample_layers':
-                return n - 1
-            return n - 1 + int(match.group(3)) // 3
-        if match.group(1) == 'downsample_layers':
-            return 0 if stage == 0 else stage + 1
-        return stage + 1
+            return n + 1, n + 2
+        return (0 if match.group(1) == 'downsample_layers' else int(match.group(2)) + 1), n + 2
 
     def forward(self, x: torch.Tensor) -> Tuple[torch.Tensor, ...]:
         check_input_size(self, x, self.model_name)
@@ -354,6 +416,18 @@ class ConvNeXtIsotropic(_ConvNeXtBase):
                 continue
             converted[re.sub(r'^norm\.', f'norm{self.depth - 1}.', key)] = value
         return converted
+
+    def get_layer_depth(self, param_name: str, prefix: str = '') -> Tuple[int, int]:
+        """Layer id for layer-wise lr decay, mmpretrain's protocol with its
+        ViT rule (isotropic ConvNeXt is ViT-shaped, Sec. 4.4.3): stem -> 0,
+        blocks.{i} -> i + 1, everything else -> depth + 1; returns
+        ``(layer_id, depth + 2)``.
+        """
+        match = re.match(r'(stem|blocks\.(\d+))\.', param_name[len(prefix):]) \
+            if param_name.startswith(prefix) else None
+        if match is None:
+            return self.depth + 1, self.depth + 2
+        return (0 if match.group(2) is None else int(match.group(2)) + 1), self.depth + 2
 
     def forward(self, x: torch.Tensor) -> Tuple[torch.Tensor, ...]:
         check_input_size(self, x, self.model_name)

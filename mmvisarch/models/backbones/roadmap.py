@@ -226,7 +226,9 @@ class ModernizedResNet(_ConvNeXtBase):
         return convert_convnext_state_dict(state_dict, final_norm=f'norm{self.num_stages - 1}')
 
     # Same module names as ConvNeXt (the stem is downsample_layers.0), so the same ids.
+    layer_decay_num_layers = ConvNeXt.layer_decay_num_layers
     get_layer_depth = ConvNeXt.get_layer_depth
+    get_stage_depth = ConvNeXt.get_stage_depth
 
     def forward(self, x: torch.Tensor) -> Tuple[torch.Tensor, ...]:
         memory_format = input_memory_format(x)
