@@ -59,11 +59,11 @@ def main(argv=None) -> dict:
         cfg.test_evaluator = cfg.test_evaluator if isinstance(cfg.test_evaluator, list) \
             else [cfg.test_evaluator]
         cfg.test_evaluator.append(dict(type='DumpResults', out_file_path=args.out))
+    if args.bf16_emulated and not args.bf16:
+        raise ValueError('--bf16-emulated only makes sense with --bf16.')
     if args.deploy or args.compile or args.bf16:
         if args.launcher != 'none':
             raise ValueError('--deploy/--compile/--bf16 run on one process; drop --launcher.')
-        if args.bf16_emulated and not args.bf16:
-            raise ValueError('--bf16-emulated only makes sense with --bf16.')
         cfg.custom_hooks = list(cfg.get('custom_hooks') or []) + [dict(
             type='mmvisarch.InferenceOptimizeHook', deploy=args.deploy, compile=args.compile,
             bf16=args.bf16, allow_emulated=args.bf16_emulated)]
