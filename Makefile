@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PIP := $(PY) -m pip
 STAMP := $(VENV)/.installed
-REQS := requirements/torch.txt requirements/build.txt requirements/mminstall.txt requirements/tests.txt setup.py mmvisarch/csrc/sparse_conv.cpp
+REQS := requirements/torch.txt requirements/build.txt requirements/mminstall.txt requirements/tests.txt requirements/deploy.txt setup.py mmvisarch/csrc/sparse_conv.cpp
 # Build mmcv's CUDA ops only where a CUDA GPU is visible.
 FORCE_CUDA := $(shell nvidia-smi -L >/dev/null 2>&1 && echo 1 || echo 0)
 PYTEST_ARGS ?=
@@ -27,6 +27,7 @@ $(STAMP): $(REQS)
 	$(PIP) install --no-deps mmpose==1.3.2
 	$(PIP) install -r requirements/tests.txt
 	$(PIP) install --no-deps openmim==0.3.9  # see requirements/tests.txt
+	$(PIP) install -r requirements/deploy.txt  # optional: ONNX export + onnxruntime check
 	$(PIP) install -q "setuptools>=77.0.3,<81"  # torch wants >=77.0.3; mmengine imports pkg_resources (gone in 81)
 	$(PIP) install --no-deps --no-build-isolation -e .
 	$(PY) tools/misc/check_install.py

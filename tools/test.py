@@ -2,12 +2,18 @@
 
     python tools/test.py CONFIG CHECKPOINT [--work-dir DIR] [--tta] [--out FILE [--force]]
                          [--trust-checkpoint] [--cfg-options k=v ...] [--launcher pytorch]
+                         [--deploy] [--compile] [--bf16 [--bf16-emulated]]
 
 ``--tta`` switches to the config's ``tta_model`` / ``tta_pipeline`` (e.g.
 multi-scale + flip testing for segmentation), so a single config serves both.
 The checkpoint is read with ``weights_only=True``; ``--trust-checkpoint`` loads
 it with full unpickling (only for a file you made or trust). ``--out`` is
 written atomically and never replaces an existing file unless ``--force``.
+``--deploy`` tests the re-parameterised inference model (norms, layer scales and
+SLaK's kernels folded: :mod:`mmvisarch.models.deploy`), ``--compile`` a
+``torch.compile``-d backbone and ``--bf16`` runs under bf16 autocast (native bf16
+CPUs/GPUs only unless ``--bf16-emulated``); see
+:class:`mmvisarch.engine.inference.InferenceOptimizeHook`.
 """
 import argparse
 import os
@@ -34,6 +40,13 @@ def parse_args(argv=None):
     parser.add_argument('--tta', action='store_true', help='test-time augmentation of the config')
     parser.add_argument('--cfg-options', nargs='+', action=DictAction, metavar='KEY=VALUE')
     parser.add_argument('--launcher', choices=['none', 'pytorch', 'slurm', 'mpi'], default='none')
+    parser.add_argument('--deploy', action='store_true',
+                        help='test the re-parameterised (deployed) inference model')
+    parser.add_argument('--compile', action='store_true',
+                        help='torch.compile (inductor) the backbone')
+    parser.add_argument('--bf16', action='store_true', help='bf16 autocast inference')
+    parser.add_argument('--bf16-emulated', action='store_true',
+                        help='allow --bf16 on a CPU without AVX512-BF16/AMX (slow; accuracy only)')
     parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
     args = parser.parse_args(argv)
     os.environ.setdefault('LOCAL_RANK', str(args.local_rank))
@@ -44,6 +57,8 @@ def main(argv=None) -> dict:
     args = parse_args(argv)
     if not osp.isfile(args.checkpoint) and '://' not in args.checkpoint:
         raise FileNotFoundError(f'checkpoint {args.checkpoint!r} does not exist.')
+    if args.bf16_emulated and not args.bf16:
+        raise ValueError('--bf16-emulated only makes sense with --bf16.')
     if args.out:
         if not args.out.endswith(('.pkl', '.pickle')):
             raise ValueError(f'--out {args.out}: the results are a pickle; name it *.pkl.')
@@ -63,6 +78,12 @@ def main(argv=None) -> dict:
         cfg.test_evaluator.append(dict(type='mmvisarch.AtomicDumpResults',
                                        out_file_path=osp.abspath(args.out),
                                        overwrite=args.force))
+    if args.deploy or args.compile or args.bf16:
+        if args.launcher != 'none':
+            raise ValueError('--deploy/--compile/--bf16 run on one process; drop --launcher.')
+        cfg.custom_hooks = list(cfg.get('custom_hooks') or []) + [dict(
+            type='mmvisarch.InferenceOptimizeHook', deploy=args.deploy, compile=args.compile,
+            bf16=args.bf16, allow_emulated=args.bf16_emulated)]
     runner = build_runner(cfg)
     return runner.test()
 
